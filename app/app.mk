@@ -1,0 +1,1 @@
+APP_SRCS += app/main.c

@@ -1,0 +1,90 @@
+/* config/config.h: the typed, validated configuration of one instance.
+
+   Built from config/default.toml (embedded in the binary) overridden key by
+   key by the user's file. Every field below is set after a successful
+   sl_config_load; strings are NUL-terminated copies. "auto" values are kept
+   as written here and resolved by the layer that owns them (the supervisor
+   resolves affinity, the workspace resolves hugetlbfs_mount). */
+#ifndef SL_CONFIG_CONFIG_H
+#define SL_CONFIG_CONFIG_H
+
+#include <stdint.h>
+
+#include "util/err.h"
+
+#define SL_CFG_PORTS_MAX 16
+#define SL_CFG_STR_MAX 256
+
+enum { SL_IDLE_ADAPTIVE = 0, SL_IDLE_SPIN = 1 };
+enum { SL_PROVIDER_AUTO = 0, SL_PROVIDER_XDP = 1, SL_PROVIDER_IO_URING = 2 };
+enum { SL_XDP_MODE_AUTO = 0, SL_XDP_MODE_DRV = 1, SL_XDP_MODE_SKB = 2 };
+
+typedef struct {
+  char name[64]; /* [A-Za-z0-9_-]{1,63}: workspace file name, monitor lookup */
+  char user[64]; /* "" = keep running as the invoking user */
+
+  struct {
+    char affinity[SL_CFG_STR_MAX]; /* "auto" or a CPU list, validated: every CPU online */
+    uint32_t net_tile_count;       /* 1..64 */
+    uint32_t verify_tile_count;    /* 1..64 */
+    int idle;                      /* SL_IDLE_* */
+  } layout;
+
+  struct {
+    char interface[32];          /* IFNAMSIZ-1 */
+    int provider;                /* SL_PROVIDER_* */
+    uint32_t port_cnt;           /* 1..16 */
+    uint16_t ports[SL_CFG_PORTS_MAX]; /* 1..65535, distinct */
+    uint32_t bind_address;       /* IPv4 in network byte order; 0 = any */
+    char bind_address_str[16];   /* as written (dotted quad) */
+    int xdp_mode;                /* SL_XDP_MODE_* */
+    int xdp_zero_copy;           /* 0/1 */
+    uint32_t rx_queue_size;      /* power of two, 64..65536 */
+    uint32_t frame_size;         /* 2048 or 4096 */
+  } net;
+
+  struct {
+    char hugetlbfs_mount[SL_CFG_STR_MAX]; /* "auto" or an absolute path */
+    uint64_t page_size;                   /* 2 MiB or 1 GiB, from "2M" | "1G" */
+    int require_hugepages;                /* 0/1 */
+    uint32_t ring_depth;                  /* power of two, 64..1048576 */
+  } shmem;
+
+  struct {
+    uint32_t dedup_cache_size; /* power of two, 1024..(1<<26) */
+  } verify;
+
+  struct {
+    char pcap[SL_CFG_STR_MAX]; /* "" = count only */
+  } sink;
+
+  struct {
+    int level;                 /* SL_LOG_* from util/log.h */
+    char file[SL_CFG_STR_MAX]; /* "" = stderr */
+  } log;
+
+  struct {
+    char prometheus_listen[64]; /* "" or "IPv4:port" */
+  } monitor;
+} sl_config_t;
+
+/* The embedded config/default.toml, NUL-terminated. */
+extern const char sl_default_toml[];
+
+/* sl_config_load fills cfg from the embedded default, then from the TOML
+   file at path (NULL: defaults only). On any error (file unreadable, TOML
+   syntax, unknown key, wrong type, out-of-range value) returns -1 with
+   "PATH:LINE:COL: message" in err (PATH is "<default>" for the embedded
+   text). */
+int sl_config_load(sl_config_t *cfg, const char *path, sl_err_t *err);
+
+/* sl_config_load_text: as sl_config_load, for TOML text already in memory;
+   origin names it in errors. */
+int sl_config_load_text(sl_config_t *cfg, const char *text, const char *origin, sl_err_t *err);
+
+/* sl_config_render writes the resolved config as TOML (every key, in
+   default.toml's order) into buf; returns the length it needed (like
+   snprintf). The text re-loads to an identical sl_config_t. */
+uint64_t sl_config_render(const sl_config_t *cfg, char *buf, uint64_t bufsz);
+
+#endif

@@ -1,0 +1,2 @@
+LIB_SRCS += util/err.c util/log.c util/time.c util/cpuset.c
+UNIT_TESTS += util

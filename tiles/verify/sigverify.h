@@ -1,0 +1,32 @@
+/* tiles/verify/sigverify.h: strict ed25519 verification of every signature
+   of a parsed transaction.
+
+   Strict means what Agave's ed25519-dalek verify_strict accepts: s < L,
+   canonical encodings, no small-order R or public key, the cofactorless
+   equation. libsodium's crypto_sign_verify_detached agrees with it on every
+   edge case in vectors/ed25519 (the tests check this). Signatures are
+   verified one at a time: batch or cofactored verification accepts
+   signatures the cluster rejects, and a validator that accepts them forks. */
+#ifndef SL_TILES_VERIFY_SIGVERIFY_H
+#define SL_TILES_VERIFY_SIGVERIFY_H
+
+#include <stdint.h>
+
+#include "tiles/verify/txn.h"
+#include "util/err.h"
+
+/* sl_sigverify_init initializes libsodium (picks its fastest code paths).
+   Call once per process before sl_sigverify_txn; calling it again is
+   harmless. Returns 0, or -1 with err set if libsodium cannot start. */
+int sl_sigverify_init(sl_err_t *err);
+
+/* sl_sigverify_txn checks signature i against static key i over the
+   message bytes buf[t->msg_off .. t->msg_off + t->msg_sz), for i in order
+   0..t->sig_cnt-1, stopping at the first failure. Assumes sl_txn_parse
+   accepted buf with t (so every signature has its key) and that
+   sl_sigverify_init succeeded. Returns 0 if all signatures pass, else
+   -1 - i where i is the first failing index (so -1 means signature 0).
+   No allocation, no syscall. */
+int sl_sigverify_txn(const uint8_t *buf, const sl_txn_t *t);
+
+#endif

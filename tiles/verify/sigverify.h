@@ -20,6 +20,13 @@
    harmless. Returns 0, or -1 with err set if libsodium cannot start. */
 int sl_sigverify_init(sl_err_t *err);
 
+/* sl_sigverify_one checks one signature: sig (64 bytes) by public key pk
+   (32 bytes) over msg[0..msg_sz). Returns 0 if it verifies, -1 if not
+   (including a non-canonical or small-order key or R, and s >= L). The
+   single primitive every check in sluice goes through, so the edge-case
+   tests cover exactly what the tile runs. */
+int sl_sigverify_one(const uint8_t *sig, const uint8_t *msg, uint32_t msg_sz, const uint8_t *pk);
+
 /* sl_sigverify_txn checks signature i against static key i over the
    message bytes buf[t->msg_off .. t->msg_off + t->msg_sz), for i in order
    0..t->sig_cnt-1, stopping at the first failure. Assumes sl_txn_parse

@@ -87,7 +87,8 @@ typedef struct {
   uint16_t key_off;          /* static key 0; key i at key_off + 32 i */
   uint16_t blockhash_off;    /* recent blockhash, 32 bytes */
   uint16_t instr_cnt;        /* 0..SL_TXN_INSTR_MAX */
-  uint16_t instr_off;        /* first instruction (its program index byte) */
+  uint16_t instr_off;        /* first instruction (its program index byte);
+                                what follows the count if instr_cnt == 0 */
   uint16_t lut_cnt;          /* address-table lookups (0 for legacy) */
   uint16_t lut_off;          /* first lookup (its table key); == sz if none */
   uint16_t lut_acct_cnt;     /* accounts looked up, writable + readonly */
@@ -110,7 +111,7 @@ int sl_cu16_encode(uint16_t val, uint8_t *out);
 
 /* sl_txn_parse checks that buf[0..sz) is exactly one well-formed
    transaction (see SL_TXN_ERR_* for every rule) and describes it in *out.
-   Returns 0, or a negative SL_TXN_ERR_* code (out is then unspecified).
+   Returns 0, or a negative SL_TXN_ERR_* code (out is then left untouched).
    Single pass, no allocation, no syscall; never reads outside buf[0..sz)
    whatever the content. Does not check signatures (sl_sigverify_txn does),
    nor anything needing chain state (blockhash age, lookup table contents). */

@@ -64,8 +64,8 @@ void sl_xdp_init(sl_xdp_t *x);
    log after a successful load) and attaches it with BPF_LINK_CREATE in mode
    (SL_XDP_ATTACH_*). In AUTO, driver mode is tried first; if the driver
    refuses it, generic mode is used and the reason is kept in x->drv_why
-   (and logged at info). A down interface is accepted with a warning (XDP
-   attaches, but nothing arrives until it is up).
+   for the caller to log. A down interface is accepted with a warning
+   logged (XDP attaches, but nothing arrives until it is up).
 
    Returns 0 with every fd open. On failure returns -1, x holds no open fd
    (x->log keeps the verifier log when the load failed, for the caller to

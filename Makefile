@@ -119,7 +119,8 @@ $(BUILD)/bench/bench_%: $(BUILD)/tests/bench/bench_%.o $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS) $(BENCH_LIBS_$*) $(TEST_LIBS)
 
 # eBPF reference objects: clang's BPF target needs the multiarch include dir.
-build/bpf/%.o: bpf/%.c
+# Their own output folder, so this rule never competes with host objects.
+build/bpfobj/%.o: bpf/%.c
 	@mkdir -p $(@D)
 	$(CLANG) -O2 -g -target bpf -I/usr/include/$(shell gcc -print-multiarch) -c $< -o $@
 

@@ -62,6 +62,8 @@ static const metric_def_t sink_defs[SL_M_SINK_END - SL_M_COMMON_CNT] = {
     [SL_M_SINK_LATENCY_MAX_NS - 16] = {"latency_max_ns", G},
     [SL_M_SINK_OVERRUN - 16] = {"overrun", C},
     [SL_M_SINK_PCAP_ERRORS - 16] = {"pcap_errors", C},
+    [SL_M_SINK_LATENCY_P50_NS - 16] = {"latency_p50_ns", G},
+    [SL_M_SINK_LATENCY_P99_NS - 16] = {"latency_p99_ns", G},
 };
 
 #undef C

@@ -95,7 +95,9 @@ enum {
   SL_M_SINK_LATENCY_MAX_NS = 21, /* gauge: max over the same interval */
   SL_M_SINK_OVERRUN = 22,        /* should stay 0: inputs are reliable */
   SL_M_SINK_PCAP_ERRORS = 23,
-  SL_M_SINK_END = 24,
+  SL_M_SINK_LATENCY_P50_NS = 24, /* gauge: median tsorig -> sink since start (histogram bucket bound) */
+  SL_M_SINK_LATENCY_P99_NS = 25, /* gauge: 99th percentile, same */
+  SL_M_SINK_END = 26,
 };
 
 /* Metric types, for the Prometheus exposition. */

@@ -125,7 +125,7 @@ static uint32_t frame_arp(uint8_t *buf) {
 
 static const char *bpf_obj_path(void) {
   const char *p = getenv("SLUICE_BPF_OBJ");
-  return p && p[0] ? p : "build/bpf/xdp_filter.o";
+  return p && p[0] ? p : "build/bpfobj/xdp_filter.o";
 }
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap) {

@@ -1,0 +1,164 @@
+#include "tiles/sink/sink_tile.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "shmem/ring.h"
+#include "tiles/net/frame.h"
+#include "util/log.h"
+#include "util/time.h"
+
+#define SINK_BURST 64u
+/* Latency histogram: bucket b counts latencies in [2^b, 2^(b+1)) ns. */
+#define SINK_LAT_BUCKETS 40u
+
+typedef struct {
+  sl_ring_cons_t in[SL_TOPO_VERIFY_MAX];
+  uint32_t in_cnt;
+  uint8_t *base;
+  pcap_t *pcap;
+  pcap_dumper_t *dump;
+  uint64_t in_frags, txns, bytes, pcap_written, pcap_errors;
+  uint64_t lat_sum, lat_cnt, lat_max; /* this housekeeping interval */
+  uint64_t lat_hist[SINK_LAT_BUCKETS]; /* since start */
+  uint64_t last_flush_ns;
+} sink_ctx_t;
+
+static int sink_init(sl_tile_t *t, sl_err_t *err) {
+  sink_ctx_t *c = calloc(1, sizeof *c);
+  if (!c) return sl_err_set(err, "out of memory");
+  t->ctx = c;
+  c->base = t->wksp->base;
+  c->in_cnt = t->topo->verify_cnt;
+  for (uint32_t i = 0; i < c->in_cnt; i++)
+    if (sl_ring_cons_init(&c->in[i], t->wksp, t->topo->verify_ring[i], 0, err)) return -1;
+  const char *path = t->cfg->sink.pcap;
+  if (*path) {
+    c->pcap = pcap_open_dead(DLT_EN10MB, 65535);
+    if (!c->pcap) return sl_err_set(err, "[sink] pcap: cannot create a pcap handle");
+    c->dump = pcap_dump_open(c->pcap, path);
+    if (!c->dump)
+      return sl_err_set(err, "[sink] pcap = \"%s\": %s (check the directory exists and is writable)",
+                        path, pcap_geterr(c->pcap));
+    SL_INFO("writing verified transactions to %s", path);
+  }
+  return 0;
+}
+
+static inline void record_latency(sink_ctx_t *c, uint32_t tsorig, uint32_t now) {
+  uint64_t lat = (uint32_t)(now - tsorig);
+  c->lat_sum += lat;
+  c->lat_cnt++;
+  if (lat > c->lat_max) c->lat_max = lat;
+  uint32_t b = lat ? 63u - (uint32_t)__builtin_clzll(lat) : 0;
+  c->lat_hist[b < SINK_LAT_BUCKETS ? b : SINK_LAT_BUCKETS - 1]++;
+}
+
+static uint32_t sink_poll(sl_tile_t *t) {
+  sink_ctx_t *c = t->ctx;
+  uint32_t did = 0;
+  for (uint32_t i = 0; i < c->in_cnt; i++) {
+    sl_ring_cons_t *in = &c->in[i];
+    sl_frag_meta_t metas[SINK_BURST];
+    uint32_t n = sl_ring_consume_burst(in, metas, SINK_BURST);
+    if (!n) continue;
+    uint32_t now = sl_ts32();
+    for (uint32_t j = 0; j < n; j++) {
+      const sl_frag_meta_t *m = &metas[j];
+      const uint8_t *frame = sl_chunk_laddr(c->base, m->chunk);
+      c->in_frags++;
+      c->txns++;
+      /* bytes counts transaction bytes (the UDP payload), not frame bytes. */
+      sl_frame_t fr;
+      c->bytes += sl_frame_parse(frame, m->sz, &fr) == 0 ? fr.payload_sz : m->sz;
+      record_latency(c, m->tsorig, now);
+      if (c->dump) {
+        struct pcap_pkthdr h;
+        gettimeofday(&h.ts, NULL);
+        h.caplen = h.len = m->sz;
+        pcap_dump((u_char *)c->dump, &h, frame);
+        c->pcap_written++;
+      }
+    }
+    /* Reliable link: give the credits back as soon as the burst is done
+       (the frames were read, and written to the pcap buffer). */
+    sl_ring_cons_publish(in);
+    did += n;
+  }
+  return did;
+}
+
+static void sink_flush(sl_tile_t *t) {
+  sink_ctx_t *c = t->ctx;
+  sl_metrics_t *m = sl_topo_metrics(t->wksp, t->topo, t->id);
+  uint64_t overrun = 0;
+  for (uint32_t i = 0; i < c->in_cnt; i++) overrun += c->in[i].overrun_poll + c->in[i].overrun_read;
+  sl_metrics_set(m, SL_M_SINK_IN_FRAGS, c->in_frags);
+  sl_metrics_set(m, SL_M_SINK_TXNS, c->txns);
+  sl_metrics_set(m, SL_M_SINK_BYTES, c->bytes);
+  sl_metrics_set(m, SL_M_SINK_PCAP_WRITTEN, c->pcap_written);
+  sl_metrics_set(m, SL_M_SINK_PCAP_ERRORS, c->pcap_errors);
+  sl_metrics_set(m, SL_M_SINK_OVERRUN, overrun);
+  if (c->lat_cnt) {
+    sl_metrics_set(m, SL_M_SINK_LATENCY_NS, c->lat_sum / c->lat_cnt);
+    sl_metrics_set(m, SL_M_SINK_LATENCY_MAX_NS, c->lat_max);
+    c->lat_sum = c->lat_cnt = c->lat_max = 0;
+  }
+  /* Cumulative percentiles from the histogram (bucket upper bounds). */
+  uint64_t total = 0;
+  for (uint32_t b = 0; b < SINK_LAT_BUCKETS; b++) total += c->lat_hist[b];
+  if (total) {
+    uint64_t acc = 0, p50 = 0, p99 = 0;
+    for (uint32_t b = 0; b < SINK_LAT_BUCKETS; b++) {
+      acc += c->lat_hist[b];
+      if (!p50 && acc * 2 >= total) p50 = 2ull << b;
+      if (!p99 && acc * 100 >= total * 99) p99 = 2ull << b;
+    }
+    sl_metrics_set(m, SL_M_SINK_LATENCY_P50_NS, p50);
+    sl_metrics_set(m, SL_M_SINK_LATENCY_P99_NS, p99);
+  }
+}
+
+static void sink_housekeep(sl_tile_t *t) {
+  sink_ctx_t *c = t->ctx;
+  for (uint32_t i = 0; i < c->in_cnt; i++) sl_ring_cons_publish(&c->in[i]);
+  uint64_t now = sl_now_ns();
+  if (c->dump && now - c->last_flush_ns > 1000000000ull) {
+    /* Once a second, so a reader of the file sees recent transactions. */
+    if (pcap_dump_flush(c->dump)) c->pcap_errors++;
+    c->last_flush_ns = now;
+  }
+  sink_flush(t);
+}
+
+static int sink_drained(sl_tile_t *t) {
+  if (!sl_tile_upstream_stopped(t, SL_TILE_VERIFY)) return 0;
+  for (int i = 0; i < 100000; i++)
+    if (!sink_poll(t)) return 1;
+  return 0;
+}
+
+static void sink_fini(sl_tile_t *t) {
+  sink_ctx_t *c = t->ctx;
+  if (!c) return;
+  if (c->dump) {
+    if (pcap_dump_flush(c->dump)) c->pcap_errors++;
+    pcap_dump_close(c->dump);
+    SL_INFO("wrote %lu transactions to %s", (unsigned long)c->pcap_written, t->cfg->sink.pcap);
+  }
+  if (c->pcap) pcap_close(c->pcap);
+  sink_flush(t);
+  free(c);
+  t->ctx = NULL;
+}
+
+const sl_tile_ops_t sl_sink_tile_ops = {
+    .init = sink_init,
+    .poll = sink_poll,
+    .housekeep = sink_housekeep,
+    .drained = sink_drained,
+    .fini = sink_fini,
+};

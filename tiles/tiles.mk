@@ -1,0 +1,1 @@
+LIB_SRCS += tiles/topo.c tiles/tile.c tiles/verify/verify_tile.c tiles/sink/sink_tile.c

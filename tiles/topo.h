@@ -1,0 +1,90 @@
+/* tiles/topo.h: the topology of one instance, as laid out in its workspace.
+
+   The supervisor builds it once (sl_topo_build) before forking any tile;
+   afterwards it is read-only except for `stop` (written by the supervisor)
+   and each tile's own pid/cpu record. Tiles and the monitor find every ring,
+   metrics block, tag cache and frame pool through it (workspace object
+   "topo"), by offset.
+
+     net:i    --net_ring[i] (unreliable, verify_cnt consumers,  --> verify:j
+                 frames published in place from pool[i])
+     verify:j --verify_ring[j] (reliable, 1 consumer, payload   --> sink:0
+                 slots: the verified frame is copied once)            */
+#ifndef SL_TILES_TOPO_H
+#define SL_TILES_TOPO_H
+
+#include <stdint.h>
+
+#include "config/config.h"
+#include "shmem/metrics.h"
+#include "shmem/wksp.h"
+#include "util/err.h"
+
+#define SL_TOPO_MAGIC 0x4f504f544c53ull /* "SLTOPO" */
+#define SL_TOPO_NET_MAX 64u
+#define SL_TOPO_VERIFY_MAX 64u
+#define SL_TOPO_TILE_MAX (SL_TOPO_NET_MAX + SL_TOPO_VERIFY_MAX + 1u)
+#define SL_TOPO_NAME "topo"
+
+/* The net provider the instance resolved to (config "auto" resolved). */
+enum { SL_NET_NONE = 0, SL_NET_IO_URING = 1, SL_NET_XDP = 2 };
+
+/* Frames per pool beyond the net ring's depth: what the kernel can hold
+   (AF_XDP fill ring 2x + RX ring 1x the queue size; io_uring's buffer ring
+   uses 2x) plus two bursts in the tile's hands. */
+#define SL_TOPO_POOL_SLACK(rxq) (3ull * (rxq) + 256ull)
+
+typedef struct {
+  uint32_t kind;        /* SL_TILE_NET.. */
+  uint32_t idx;         /* within its kind */
+  int32_t cpu;          /* pinned CPU, -1 = none */
+  int32_t pid;          /* set by the supervisor after fork */
+  uint64_t metrics_off; /* sl_metrics_t */
+} sl_topo_tile_t;
+
+typedef struct {
+  uint64_t magic;
+  uint32_t net_cnt;
+  uint32_t verify_cnt;
+  uint32_t tile_cnt;     /* net_cnt + verify_cnt + 1; tiles in order net, verify, sink */
+  uint32_t net_provider; /* SL_NET_* */
+  uint64_t sig_seed;     /* key of the frag sig hash (sl_frame_sig) */
+  uint64_t stop;         /* 0 run, 1 stop intake and drain (supervisor writes) */
+  uint64_t ring_depth;
+  uint32_t frame_sz;     /* pool frame size */
+  uint32_t _pad;
+  uint64_t pool_frame_cnt;                   /* frames in each net tile's pool */
+  uint64_t net_ring[SL_TOPO_NET_MAX];        /* ring offsets */
+  uint64_t pool[SL_TOPO_NET_MAX];            /* frame pool offsets (SL_OBJ_UMEM) */
+  uint64_t verify_ring[SL_TOPO_VERIFY_MAX];  /* ring offsets */
+  uint64_t tcache[SL_TOPO_VERIFY_MAX];       /* tag cache offsets */
+  char net_mode[SL_TOPO_NET_MAX][16];        /* "io_uring", "xdp/drv", "xdp/skb" */
+  sl_topo_tile_t tile[SL_TOPO_TILE_MAX];
+} sl_topo_t;
+
+/* sl_topo_footprint: workspace bytes (with alignment slack) that
+   sl_topo_build will allocate for cfg, so the supervisor can size the
+   workspace before creating it. */
+uint64_t sl_topo_footprint(const sl_config_t *cfg);
+
+/* sl_topo_build allocates and formats every object of cfg's topology in w
+   (creator, before fork) and returns the topo in *out. Tile CPUs come from
+   cpus[0..cpu_cnt) in tile order (wrapping), or -1 when cpu_cnt is 0. */
+int sl_topo_build(sl_wksp_t *w, const sl_config_t *cfg, const int32_t *cpus, uint32_t cpu_cnt,
+                  sl_topo_t **out, sl_err_t *err);
+
+/* sl_topo_join finds the topology in a joined workspace (read-only is
+   fine). NULL if the workspace has none (not a sluice instance). */
+sl_topo_t *sl_topo_join(const sl_wksp_t *w);
+
+/* sl_topo_tile_id: index in tile[] of tile (kind, idx). */
+static inline uint32_t sl_topo_tile_id(const sl_topo_t *t, uint32_t kind, uint32_t idx) {
+  return kind == SL_TILE_NET ? idx : kind == SL_TILE_VERIFY ? t->net_cnt + idx : t->net_cnt + t->verify_cnt;
+}
+
+/* sl_topo_metrics: the metrics block of tile id. */
+static inline sl_metrics_t *sl_topo_metrics(const sl_wksp_t *w, const sl_topo_t *t, uint32_t id) {
+  return (sl_metrics_t *)sl_wksp_laddr(w, t->tile[id].metrics_off);
+}
+
+#endif

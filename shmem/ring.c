@@ -191,7 +191,7 @@ int sl_ring_cons_init(sl_ring_cons_t *cons, const sl_wksp_t *w, uint64_t ring_of
   return 0;
 }
 
-int sl_ring_cons_lapped(sl_ring_cons_t *cons, uint64_t found) {
+void sl_ring_cons_lapped(sl_ring_cons_t *cons, uint64_t found) {
   /* found sits in the slot of cons->seq, so it is either a seq (congruent
      to cons->seq) or the producer's "being written" marker for seq found+1
      (congruent to cons->seq - 1). Either way the producer has reached (or is
@@ -202,5 +202,4 @@ int sl_ring_cons_lapped(sl_ring_cons_t *cons, uint64_t found) {
   if ((int64_t)(resync - cons->seq) <= 0) resync = cons->seq + 1; /* always progress */
   cons->overrun_poll += resync - cons->seq;
   cons->seq = resync;
-  return SL_RING_OVERRUN;
 }

@@ -296,8 +296,9 @@ int sl_ring_cons_init(sl_ring_cons_t *cons, const sl_wksp_t *w, uint64_t ring_of
 
 /* Out of line, rare: the consumer expected cons->seq and found seq found
    (ahead). Counts the lost frags and resynchronizes to the oldest seq that
-   can still be valid. Returns SL_RING_OVERRUN. */
-int sl_ring_cons_lapped(sl_ring_cons_t *cons, uint64_t found);
+   can still be valid. (Returns nothing so that the compiler sees poll's
+   OVERRUN as a constant: callers then get no maybe-uninitialized noise.) */
+void sl_ring_cons_lapped(sl_ring_cons_t *cons, uint64_t found);
 
 /* sl_ring_poll reads the next frag's metadata.
    SL_RING_OK:      *out holds frag cons->seq (out->seq), cons->seq advanced.
@@ -315,7 +316,10 @@ static inline int sl_ring_poll(sl_ring_cons_t *cons, sl_frag_meta_t *out) {
   uint64_t s1 = __atomic_load_n(&m->seq, __ATOMIC_ACQUIRE);
   int64_t d = (int64_t)(s1 - seq);
   if (__builtin_expect(d < 0, 0)) return SL_RING_EMPTY;
-  if (__builtin_expect(d > 0, 0)) return sl_ring_cons_lapped(cons, s1);
+  if (__builtin_expect(d > 0, 0)) {
+    sl_ring_cons_lapped(cons, s1);
+    return SL_RING_OVERRUN;
+  }
   uint64_t w1 = __atomic_load_n(&m->w[1], __ATOMIC_RELAXED);
   uint64_t w2 = __atomic_load_n(&m->w[2], __ATOMIC_RELAXED);
   uint64_t w3 = __atomic_load_n(&m->w[3], __ATOMIC_RELAXED);
@@ -323,7 +327,10 @@ static inline int sl_ring_poll(sl_ring_cons_t *cons, sl_frag_meta_t *out) {
      unchanged seq proves the copy was not torn (x86: compiler barrier). */
   __atomic_thread_fence(__ATOMIC_ACQUIRE);
   uint64_t s2 = __atomic_load_n(&m->seq, __ATOMIC_RELAXED);
-  if (__builtin_expect(s2 != s1, 0)) return sl_ring_cons_lapped(cons, s2);
+  if (__builtin_expect(s2 != s1, 0)) {
+    sl_ring_cons_lapped(cons, s2);
+    return SL_RING_OVERRUN;
+  }
   out->w[0] = s1;
   out->w[1] = w1;
   out->w[2] = w2;

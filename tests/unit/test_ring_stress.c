@@ -1,0 +1,291 @@
+/* Multi-process stress test of shmem/ring: one producer process feeds an
+   unreliable and a reliable link in one workspace; a deliberately slow
+   consumer process reads the unreliable link (and gets lapped), a second
+   consumer process reads the reliable link (and now and then stalls, so the
+   producer meets backpressure). Every payload carries its seq and a
+   checksum of a seq-derived body, so a torn or misplaced frag cannot pass.
+
+   SLUICE_STRESS_FRAGS sets the frags per link (default 4M). */
+#include <check.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "shmem/ring.h"
+#include "shmem/wksp.h"
+#include "util/log.h"
+#include "util/time.h"
+
+#define DEPTH 512
+#define PAYLOAD 64
+#define WAIT_LIMIT_NS 20000000000ull /* any single wait: a peer is stuck */
+
+/* Results, written by each child into the workspace ("results" object). */
+typedef struct {
+  uint64_t published;
+  uint64_t backpressure;
+  uint64_t u_accepted, u_overrun_poll, u_overrun_read, u_torn_caught;
+  uint64_t r_accepted, r_overrun_poll;
+  uint32_t prod_done, u_done, r_done;
+  char fail[3][256]; /* first failure of producer, unreliable, reliable */
+} results_t;
+
+static uint64_t mix(uint64_t x) { /* splitmix64 finalizer */
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+/* Payload of seq: seq, 6 words derived from it, XXH3 of the first 56 bytes. */
+static void fill(uint64_t *p, uint64_t seq) {
+  p[0] = seq;
+  for (int k = 1; k < 7; k++) p[k] = mix(seq * 8 + (uint64_t)k);
+  p[7] = XXH3_64bits(p, 56);
+}
+
+static int intact(const uint64_t *p, uint64_t seq) {
+  return p[0] == seq && p[7] == XXH3_64bits(p, 56) && p[3] == mix(seq * 8 + 3);
+}
+
+static void record_fail(results_t *res, int who, const char *fmt, unsigned long long a,
+                 unsigned long long b) {
+  if (!res->fail[who][0]) snprintf(res->fail[who], sizeof res->fail[who], fmt, a, b);
+}
+
+/* Spin a little, then give the CPU away: three busy processes share 2 cores. */
+static void backoff(uint32_t *spins) {
+  if (++*spins < 64)
+    __builtin_ia32_pause();
+  else
+    sched_yield();
+}
+
+static void producer(sl_wksp_t *w, uint64_t u_off, uint64_t r_off, results_t *res, uint64_t n) {
+  sl_ring_prod_t u, r;
+  if (sl_ring_prod_init(&u, w, u_off, NULL) || sl_ring_prod_init(&r, w, r_off, NULL)) {
+    record_fail(res, 0, "producer init failed %llu %llu", 0, 0);
+    return;
+  }
+  for (uint64_t seq = 0; seq < n; seq++) {
+    uint64_t sig = mix(seq);
+    uint32_t ch = sl_ring_prepare(&u); /* invalidate before the payload is overwritten */
+    fill(sl_chunk_laddr(w->base, ch), seq);
+    sl_ring_publish(&u, sig, ch, PAYLOAD, 0, sl_ts32(), sl_ts32());
+
+    if (!sl_ring_credits(&r) && !sl_ring_prod_housekeep(&r)) {
+      r.backpressure_cnt++;
+      uint64_t t0 = sl_now_ns();
+      uint32_t spins = 0;
+      while (!sl_ring_prod_housekeep(&r)) {
+        backoff(&spins);
+        if (!(spins & 63) && sl_now_ns() - t0 > WAIT_LIMIT_NS) {
+          record_fail(res, 0, "producer: no credit for 20 s at seq %llu %llu", seq, 0);
+          return;
+        }
+      }
+    }
+    ch = sl_ring_prepare(&r);
+    fill(sl_chunk_laddr(w->base, ch), seq);
+    sl_ring_publish(&r, sig, ch, PAYLOAD, 0, sl_ts32(), sl_ts32());
+    if (!(seq & 1023)) sl_ring_prod_housekeep(&u);
+  }
+  sl_ring_prod_housekeep(&u);
+  sl_ring_prod_housekeep(&r);
+  res->published = n;
+  res->backpressure = r.backpressure_cnt;
+  __atomic_store_n(&res->prod_done, 1, __ATOMIC_RELEASE);
+}
+
+static int producer_finished(const results_t *res) {
+  return __atomic_load_n(&res->prod_done, __ATOMIC_ACQUIRE) != 0;
+}
+
+static void consumer_unreliable(sl_wksp_t *w, uint64_t off, results_t *res, uint64_t n) {
+  sl_ring_cons_t c;
+  if (sl_ring_cons_init(&c, w, off, 0, NULL)) {
+    record_fail(res, 1, "unreliable consumer init failed %llu %llu", 0, 0);
+    return;
+  }
+  uint64_t copy[PAYLOAD / 8], last = 0, accepted = 0, torn_caught = 0;
+  int have_last = 0;
+  uint64_t t0 = sl_now_ns();
+  uint32_t spins = 0;
+  for (;;) {
+    sl_frag_meta_t m;
+    /* Done read before the poll: EMPTY then means every frag was seen. */
+    int done = producer_finished(res);
+    int rc = sl_ring_poll(&c, &m);
+    if (rc == SL_RING_EMPTY) {
+      if (done) break;
+      backoff(&spins);
+      if (!(spins & 63) && sl_now_ns() - t0 > 50000000000ull) {
+        record_fail(res, 1, "unreliable consumer: stuck at seq %llu %llu", c.seq, 0);
+        return;
+      }
+      continue;
+    }
+    if (rc == SL_RING_OVERRUN) continue;
+    spins = 0;
+    /* Read the payload in place, then check the slot still holds the frag. */
+    memcpy(copy, sl_chunk_laddr(w->base, m.chunk), PAYLOAD);
+    if (!sl_ring_check(&c, m.seq)) {
+      torn_caught += !intact(copy, m.seq);
+      continue;
+    }
+    if (!intact(copy, m.seq) || m.sig != mix(m.seq) || m.sz != PAYLOAD)
+      record_fail(res, 1, "unreliable: frag %llu accepted but torn (payload seq %llu)", m.seq, copy[0]);
+    if (have_last && m.seq <= last)
+      record_fail(res, 1, "unreliable: seq %llu after %llu", m.seq, last);
+    last = m.seq;
+    have_last = 1;
+    accepted++;
+    /* Deliberately slow now and then: the producer laps us. */
+    if (!(m.seq & 0x1fff)) usleep(1000);
+  }
+  sl_ring_cons_publish(&c);
+  res->u_accepted = accepted;
+  res->u_overrun_poll = c.overrun_poll;
+  res->u_overrun_read = c.overrun_read;
+  res->u_torn_caught = torn_caught;
+  (void)n;
+  __atomic_store_n(&res->u_done, 1, __ATOMIC_RELEASE);
+}
+
+static void consumer_reliable(sl_wksp_t *w, uint64_t off, results_t *res, uint64_t n) {
+  sl_ring_cons_t c;
+  if (sl_ring_cons_init(&c, w, off, 0, NULL)) {
+    record_fail(res, 2, "reliable consumer init failed %llu %llu", 0, 0);
+    return;
+  }
+  uint64_t next = 0;
+  uint64_t t0 = sl_now_ns();
+  uint32_t spins = 0;
+  while (next < n) {
+    sl_frag_meta_t m;
+    int rc = sl_ring_poll(&c, &m);
+    if (rc == SL_RING_EMPTY) {
+      sl_ring_cons_publish(&c); /* idle: hand back every credit */
+      backoff(&spins);
+      if (!(spins & 63) && sl_now_ns() - t0 > 50000000000ull) {
+        record_fail(res, 2, "reliable consumer: stuck at seq %llu %llu", next, 0);
+        break;
+      }
+      continue;
+    }
+    spins = 0;
+    if (rc != SL_RING_OK) {
+      record_fail(res, 2, "reliable: overrun at seq %llu (lost %llu)", next, c.overrun_poll);
+      break;
+    }
+    const uint64_t *p = sl_chunk_laddr(w->base, m.chunk);
+    if (m.seq != next || !intact(p, next) || !sl_ring_check(&c, m.seq))
+      record_fail(res, 2, "reliable: expected %llu, got frag %llu (or torn)", next, m.seq);
+    next++;
+    if (!(next & 63)) sl_ring_cons_publish(&c);
+    /* Stall now and then: the producer must wait for credit. */
+    if (!(next & 0x3ffff)) usleep(2000);
+  }
+  sl_ring_cons_publish(&c);
+  res->r_accepted = next;
+  res->r_overrun_poll = c.overrun_poll;
+  __atomic_store_n(&res->r_done, 1, __ATOMIC_RELEASE);
+}
+
+START_TEST(two_links_under_load_lose_nothing_they_do_not_count_and_never_tear) {
+  uint64_t n = 4u << 20;
+  const char *env = getenv("SLUICE_STRESS_FRAGS");
+  if (env && *env) n = strtoull(env, NULL, 0);
+  ck_assert_uint_gt(n, DEPTH * 4);
+
+  char name[64];
+  snprintf(name, sizeof name, "slstress-%d", (int)getpid());
+  sl_wksp_params_t p;
+  sl_wksp_params_default(&p);
+  p.name = name;
+  p.size = 2 * sl_wksp_budget(128, sl_ring_footprint(DEPTH, 1, PAYLOAD)) + 4096;
+  sl_wksp_t w;
+  sl_err_t err;
+  ck_assert_msg(sl_wksp_create(&w, &p, &err) == 0, "%s", err.msg);
+  uint64_t u_off, r_off, res_off;
+  ck_assert_int_eq(sl_ring_create(&w, "u", DEPTH, 1, PAYLOAD, 0, &u_off, &err), 0);
+  ck_assert_int_eq(sl_ring_create(&w, "r", DEPTH, 1, PAYLOAD, 1, &r_off, &err), 0);
+  ck_assert_int_eq(sl_wksp_alloc(&w, "results", SL_OBJ_OTHER, 128, sizeof(results_t), &res_off, &err),
+                   0);
+  results_t *res = sl_wksp_laddr(&w, res_off);
+
+  uint64_t t0 = sl_now_ns();
+  pid_t pids[3];
+  for (int i = 0; i < 3; i++) {
+    pids[i] = fork();
+    ck_assert_int_ge(pids[i], 0);
+    if (pids[i] == 0) {
+      if (i == 0) producer(&w, u_off, r_off, res, n);
+      if (i == 1) consumer_unreliable(&w, u_off, res, n);
+      if (i == 2) consumer_reliable(&w, r_off, res, n);
+      _exit(0);
+    }
+  }
+  /* Bounded wait; on timeout, kill exactly the children started here. */
+  int alive = 3, status_ok = 1;
+  while (alive > 0) {
+    int st;
+    pid_t got = waitpid(-1, &st, WNOHANG);
+    if (got > 0) {
+      alive--;
+      if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) status_ok = 0;
+      continue;
+    }
+    if (sl_now_ns() - t0 > 55000000000ull) {
+      for (int i = 0; i < 3; i++) kill(pids[i], SIGKILL);
+      while (waitpid(-1, NULL, 0) > 0) {
+      }
+      break;
+    }
+    usleep(10000);
+  }
+  double secs = (double)(sl_now_ns() - t0) / 1e9;
+  results_t r = *res;
+  sl_wksp_remove(&w);
+
+  printf("ring stress: %llu frags per link in %.2f s; unreliable: accepted %llu, lost while polling "
+         "%llu, voided reads %llu (%llu of them torn, caught); reliable: %llu in order; producer "
+         "backpressure %llu\n",
+         (unsigned long long)n, secs, (unsigned long long)r.u_accepted,
+         (unsigned long long)r.u_overrun_poll, (unsigned long long)r.u_overrun_read,
+         (unsigned long long)r.u_torn_caught, (unsigned long long)r.r_accepted,
+         (unsigned long long)r.backpressure);
+  ck_assert_msg(alive == 0, "timed out after %.0f s", secs);
+  ck_assert_msg(status_ok, "a child process died");
+  for (int i = 0; i < 3; i++) ck_assert_msg(!r.fail[i][0], "%s", r.fail[i]);
+  ck_assert(r.prod_done && r.u_done && r.r_done);
+  ck_assert_uint_eq(r.published, n);
+  /* Unreliable: every frag is either accepted intact or counted. */
+  ck_assert_uint_eq(r.u_accepted + r.u_overrun_poll + r.u_overrun_read, n);
+  ck_assert_uint_gt(r.u_overrun_poll, 0);
+  ck_assert_uint_gt(r.u_accepted, 0);
+  /* Reliable: all of them, in order, none lost; the producer had to wait. */
+  ck_assert_uint_eq(r.r_accepted, n);
+  ck_assert_uint_eq(r.r_overrun_poll, 0);
+  ck_assert_uint_gt(r.backpressure, 0);
+}
+END_TEST
+
+int main(void) {
+  sl_log_set_level(SL_LOG_ERR); /* a /dev/shm fallback warning is fine here */
+  Suite *s = suite_create("ring_stress");
+  TCase *tc = tcase_create("core");
+  tcase_set_timeout(tc, 60);
+  tcase_add_test(tc, two_links_under_load_lose_nothing_they_do_not_count_and_never_tear);
+  suite_add_tcase(s, tc);
+  SRunner *sr = srunner_create(s);
+  srunner_run_all(sr, CK_NORMAL);
+  int nf = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return nf ? EXIT_FAILURE : EXIT_SUCCESS;
+}

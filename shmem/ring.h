@@ -340,11 +340,38 @@ static inline int sl_ring_poll(sl_ring_cons_t *cons, sl_frag_meta_t *out) {
   return SL_RING_OK;
 }
 
-/* sl_ring_consume_burst polls up to max times, storing the frags read in
-   out[0..n) in seq order. Stops at the first EMPTY; an OVERRUN is counted
-   (as in sl_ring_poll) and reading goes on from the resynchronized seq (so
-   out may have a seq gap there). Returns n (0..max). */
+/* sl_ring_consume_burst reads up to max frags into out[0..n) in seq order.
+   Stops at the first EMPTY; an OVERRUN is counted (as in sl_ring_poll) and
+   reading goes on from the resynchronized seq (so out may have a seq gap
+   there). Returns n (0..max). Never blocks, never writes shared memory.
+   Fast path: when the max-th frag is already published, the whole run is
+   copied at once and validated by re-reading only the first slot (the
+   producer overwrites in seq order, so if the first is intact, all are). */
 static inline uint32_t sl_ring_consume_burst(sl_ring_cons_t *cons, sl_frag_meta_t *out, uint32_t max) {
+  uint64_t seq = cons->seq;
+  if (max > 1 && max <= cons->depth) {
+    const sl_frag_meta_t *last = cons->meta + ((seq + max - 1) & cons->mask);
+    /* Acquire: every frag before the last one is published too. */
+    if (__atomic_load_n(&last->seq, __ATOMIC_ACQUIRE) == seq + max - 1) {
+      for (uint32_t i = 0; i < max; i++) {
+        const sl_frag_meta_t *m = cons->meta + ((seq + i) & cons->mask);
+        out[i].w[0] = seq + i;
+        out[i].w[1] = __atomic_load_n(&m->w[1], __ATOMIC_RELAXED);
+        out[i].w[2] = __atomic_load_n(&m->w[2], __ATOMIC_RELAXED);
+        out[i].w[3] = __atomic_load_n(&m->w[3], __ATOMIC_RELAXED);
+      }
+      /* Acquire fence: the copies complete before the first slot is
+         re-read (x86: compiler barrier). */
+      __atomic_thread_fence(__ATOMIC_ACQUIRE);
+      const sl_frag_meta_t *first = cons->meta + (seq & cons->mask);
+      if (__builtin_expect(__atomic_load_n(&first->seq, __ATOMIC_RELAXED) == seq, 1)) {
+        cons->seq = seq + max;
+        cons->frags += max;
+        return max;
+      }
+      /* Lapped during the copy: the slow path below counts it. */
+    }
+  }
   uint32_t n = 0;
   for (uint32_t i = 0; i < max; i++) {
     int r = sl_ring_poll(cons, out + n);
@@ -370,7 +397,9 @@ static inline int sl_ring_check(sl_ring_cons_t *cons, uint64_t seq) {
 
 /* sl_ring_cons_publish publishes this consumer's progress (cons->seq: every
    frag before it is done with, its payload no longer needed) and counters
-   to its line. Release store: the reads of those payloads happen before the
+   to its line. cons->seq already counts every frag poll/consume_burst
+   returned: on a reliable link publish only once all of them are handled,
+   or the producer may overwrite a payload still in use. Release store: the reads of those payloads happen before the
    producer may reuse them. Call it in housekeeping; on a reliable link also
    whenever idle and at least every depth/4 frags, or the producer starves.
    One store to a line only this consumer writes. */

@@ -205,6 +205,46 @@ START_TEST(consume_burst_stops_at_empty) {
 }
 END_TEST
 
+START_TEST(consume_burst_across_the_wrap_keeps_every_field) {
+  fake_t f = fake_ring(8, 1, 0, 0);
+  sl_ring_prod_t p;
+  sl_ring_cons_t c;
+  ck_assert_int_eq(sl_ring_prod_init(&p, &f.w, f.off, NULL), 0);
+  ck_assert_int_eq(sl_ring_cons_init(&c, &f.w, f.off, 0, NULL), 0);
+  sl_frag_meta_t out[8];
+  for (int i = 0; i < 5; i++) pub(&p, (uint64_t)i);
+  ck_assert_uint_eq(sl_ring_consume_burst(&c, out, 5), 5);
+  for (uint64_t i = 5; i < 13; i++) pub(&p, i);
+  ck_assert_uint_eq(sl_ring_consume_burst(&c, out, 8), 8); /* slots 5..7, 0..4 */
+  for (uint64_t i = 0; i < 8; i++) {
+    ck_assert_uint_eq(out[i].seq, 5 + i);
+    ck_assert_uint_eq(out[i].sig, 5 + i);
+    ck_assert_uint_eq(out[i].chunk, (uint32_t)(5 + i));
+    ck_assert_uint_eq(out[i].sz, (uint16_t)(5 + i));
+    ck_assert_uint_eq(out[i].tsorig, (uint32_t)(5 + i));
+    ck_assert_uint_eq(out[i].tspub, (uint32_t)(3 * (5 + i)));
+  }
+  ck_assert_uint_eq(c.frags, 13);
+  fake_free(&f);
+}
+END_TEST
+
+START_TEST(consume_burst_detects_a_first_slot_overwritten_behind_a_ready_last_one) {
+  fake_t f = fake_ring(8, 1, 0, 0);
+  sl_ring_prod_t p;
+  sl_ring_cons_t c;
+  ck_assert_int_eq(sl_ring_prod_init(&p, &f.w, f.off, NULL), 0);
+  ck_assert_int_eq(sl_ring_cons_init(&c, &f.w, f.off, 0, NULL), 0);
+  /* 9 frags: slot 0 now holds 8 (frag 0 lost), slot 3 still holds 3. */
+  for (uint64_t i = 0; i < 9; i++) pub(&p, i);
+  sl_frag_meta_t out[4];
+  ck_assert_uint_eq(sl_ring_consume_burst(&c, out, 4), 3);
+  ck_assert_uint_eq(c.overrun_poll, 1);
+  for (uint64_t i = 0; i < 3; i++) ck_assert_uint_eq(out[i].seq, 1 + i);
+  fake_free(&f);
+}
+END_TEST
+
 START_TEST(slot_chunk_addresses_the_rings_payload_slot_from_workspace_base) {
   fake_t f = fake_ring(8, 1, 1232, 0);
   sl_ring_prod_t p;
@@ -393,6 +433,8 @@ int main(void) {
   tcase_add_test(tc, lapped_consumer_counts_every_lost_frag_and_resumes_at_oldest_valid);
   tcase_add_test(tc, lapped_by_several_laps_still_accounts_exactly);
   tcase_add_test(tc, consume_burst_stops_at_empty);
+  tcase_add_test(tc, consume_burst_across_the_wrap_keeps_every_field);
+  tcase_add_test(tc, consume_burst_detects_a_first_slot_overwritten_behind_a_ready_last_one);
   tcase_add_test(tc, slot_chunk_addresses_the_rings_payload_slot_from_workspace_base);
   tcase_add_test(tc, check_passes_while_slot_holds_seq_and_fails_once_reused);
   tcase_add_test(tc, unreliable_producer_always_has_depth_credits);

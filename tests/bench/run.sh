@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# tests/bench/run.sh BUILD: runs every benchmark, in order, each printing its
+# own table and its ratio against the baseline measured in the same run.
+# To add a benchmark: build it as BENCH_PROGS in your folder's fragment, then
+# add one `run_bench NAME args...` line below (NAME -> BUILD/bench/bench_NAME).
+# Exit status 0 only if every benchmark ran (a missed target is reported in
+# its output, not as a failure).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build}
+export SLUICE_SHARED=${SLUICE_SHARED:-$(cd .. && pwd)/shared}
+
+# Benchmarks on hugepages when root (same setup as the tests), else /dev/shm.
+state=$(mktemp /tmp/sluice-hp.XXXXXX)
+./tests/hugepages.sh setup "$state"
+trap './tests/hugepages.sh teardown "$state"' EXIT
+
+ran=0 failed=()
+run_bench() { # name args...
+  local name=$1; shift
+  local bin=$build/bench/bench_$name
+  echo "=== bench $name"
+  if [ ! -x "$bin" ]; then echo "=== bench $name: not built ($bin)"; failed+=("$name"); return; fi
+  if "$bin" "$@"; then ran=$((ran + 1)); else failed+=("$name"); fi
+}
+
+run_bench ring --runs 5 --count 20000000
+
+[ ${#failed[@]} -eq 0 ] || echo "benchmarks that failed: ${failed[*]}"
+echo "benchmarks: $ran ran, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ]

@@ -24,7 +24,16 @@ run_bench() { # name args...
   if "$bin" "$@"; then ran=$((ran + 1)); else failed+=("$name"); fi
 }
 
+run_script() { # name script args...
+  local name=$1; shift
+  echo "=== bench $name"
+  if "$@"; then ran=$((ran + 1)); else failed+=("$name"); fi
+}
+
 run_bench ring --runs 5 --count 20000000
+run_bench verify
+run_bench verify_tile --count 30000
+run_script e2e ./tests/bench/e2e.sh "$build"
 
 [ ${#failed[@]} -eq 0 ] || echo "benchmarks that failed: ${failed[*]}"
 echo "benchmarks: $ran ran, ${#failed[@]} failed"

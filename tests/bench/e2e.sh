@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# tests/bench/e2e.sh BUILD: end to end on loopback (io_uring provider), one
+# net, one verify, one sink tile on this machine's CPUs, traffic from
+# `sluice gen` (valid, distinct transactions).
+#  1. capacity: gen as fast as it can for COUNT packets; transactions/s that
+#     reached the sink between the first and the last one, and what the verify
+#     tile could not keep up with (counted as overrun, never silently lost);
+#  2. latency: gen paced at RATE (below capacity): p50/p99 from tsorig (packet
+#     taken off the socket) to the sink, and exact accounting.
+set -uo pipefail
+build=${1:-build}
+bin=$PWD/$build/sluice
+COUNT=${E2E_COUNT:-40000}
+RATE=${E2E_RATE:-4000}
+SECS=${E2E_SECONDS:-5}
+name=bench-e2e-$$
+port=$((30000 + $$ % 20000))
+tmp=$(mktemp -d /tmp/sluice-e2e.XXXXXX)
+pid=
+cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+cat > "$tmp/e2e.toml" <<TOML
+name = "$name"
+[layout]
+idle = "adaptive"
+[net]
+provider = "io_uring"
+ports = [$port]
+[verify]
+dedup_cache_size = 1048576
+TOML
+
+snap() { "$bin" monitor --name "$name" --json --once 2>/dev/null; }
+val() { python3 -c 'import json,sys
+d=json.loads(sys.argv[1])
+for k in sys.argv[2].split("."): d=d[k]
+print(d)' "$1" "$2"; }
+wait_quiet() { # prints the settled snapshot
+  local prev="" cur j n=0
+  for ((i = 0; i < 600; i++)); do
+    j=$(snap); cur=$(val "$j" totals.sink.txns 2>/dev/null)
+    if [ -n "$cur" ] && [ "$cur" = "$prev" ]; then n=$((n + 1)); else n=0; fi
+    prev=$cur; [ $n -ge 5 ] && break; sleep 0.1
+  done
+  echo "$j"
+}
+run_instance() {
+  "$bin" run --config "$tmp/e2e.toml" > "$tmp/run.log" 2>&1 &
+  pid=$!
+  for ((i = 0; i < 200; i++)); do snap | grep -q '"state": *"running"' && return 0; sleep 0.1; done
+  echo "e2e: instance did not start"; cat "$tmp/run.log"; return 1
+}
+stop_instance() { kill -TERM "$pid"; wait "$pid"; pid=; }
+
+echo "end to end on loopback, io_uring provider, 1 net + 1 verify + 1 sink tile, $(nproc) CPUs"
+run_instance || exit 1
+t0=$(date +%s%N)
+sum=$("$bin" gen --dst 127.0.0.1:$port --count "$COUNT" --rate 0 --seed 1 2>/dev/null)
+j=$(wait_quiet)
+t1=$(date +%s%N)
+txns=$(val "$j" totals.sink.txns); over=$(val "$j" totals.verify.overrun)
+secs=$(python3 -c "print(($t1 - $t0) / 1e9 - 0.5)")  # minus the 0.5 s quiet window
+printf '  capacity: gen sent %s pkt at %s pkt/s; sink got %s txns in %.2f s = %.0f txn/s; overrun %s\n' \
+  "$(val "$sum" sent)" "$(val "$sum" pps)" "$txns" "$secs" "$(python3 -c "print($txns / $secs)")" "$over"
+cap=$(python3 -c "print(int($txns / $secs))")
+stop_instance
+
+run_instance || exit 1
+sum=$("$bin" gen --dst 127.0.0.1:$port --count $((RATE * SECS)) --rate "$RATE" --seed 2 --dup 0.1 --bad-sig 0.05 2>/dev/null)
+j=$(wait_quiet)
+printf '  latency at %s txn/s (%s%% of capacity): p50 %s us, p99 %s us (tsorig -> sink)\n' "$RATE" \
+  "$(python3 -c "print(round(100 * $RATE / max($cap, 1)))")" \
+  "$(( $(val "$j" totals.sink.latency_p50_ns) / 1000 ))" "$(( $(val "$j" totals.sink.latency_p99_ns) / 1000 ))"
+ok=$([ "$(val "$j" totals.sink.txns)" = "$(val "$sum" valid_unique)" ] && echo exact || echo MISMATCH)
+echo "  accounting at that rate: sink.txns $(val "$j" totals.sink.txns) vs valid_unique $(val "$sum" valid_unique): $ok"
+echo "RESULT bench=e2e capacity_txn_per_s=$cap p50_us=$(( $(val "$j" totals.sink.latency_p50_ns) / 1000 )) p99_us=$(( $(val "$j" totals.sink.latency_p99_ns) / 1000 ))"
+stop_instance

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# kill -9 of each tile kind (and of the supervisor): the instance goes down
+# within a bound, the workspace is removed, the exit status is 1, the log
+# names the tile and its signal, and no tile is left running.
+SUITE=tile_death
+. "$(dirname "$0")/lib.sh"
+
+PORT=$((20000 + ($$ + 7) % 20000))
+
+for kind in net verify sink; do
+  name=$(uniq_name "$kind")
+  write_config "$TMP/$kind.toml" "$name" "$PORT"
+  start_instance "$TMP/$kind.toml" "$TMP/$kind.log"
+  sup=$INST_PID
+  if ! wait_running "$name" 20; then not_ok "$kind: instance did not start"; cat "$TMP/$kind.log"; continue; fi
+  j=$(mon "$name")
+  victim=$(python3 -c 'import json,sys
+d=json.loads(sys.argv[1]); print([t["pid"] for t in d["tiles"] if t["kind"]==sys.argv[2]][0])' "$j" "$kind")
+  tiles=$(python3 -c 'import json,sys
+print(" ".join(str(t["pid"]) for t in json.loads(sys.argv[1])["tiles"]))' "$j")
+  t0=$(date +%s%N)
+  kill -9 "$victim"
+  wait_gone "$sup" 5
+  t1=$(date +%s%N)
+  eq "$kind:0 killed: supervisor exits 1" 1 "$EXIT_CODE"
+  ms=$(( (t1 - t0) / 1000000 ))
+  check "$kind:0 killed: instance down in ${ms} ms (< 1000)" test "$ms" -lt 1000
+  check "$kind:0 killed: log names the tile and the signal" grep -q "tile $kind:0 (pid $victim) was killed by signal 9" "$TMP/$kind.log"
+  check "$kind:0 killed: workspace removed" bash -c "$(declare -f wksp_exists); ! wksp_exists $name &>/dev/null"
+  alive=0; for p in $tiles; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
+  eq "$kind:0 killed: no tile left running" 0 "$alive"
+done
+
+# kill -9 of the supervisor itself: every tile dies with it (PDEATHSIG).
+name=$(uniq_name sup)
+write_config "$TMP/sup.toml" "$name" "$PORT"
+start_instance "$TMP/sup.toml" "$TMP/sup.log"
+sup=$INST_PID
+if wait_running "$name" 20; then
+  tiles=$(python3 -c 'import json,sys
+print(" ".join(str(t["pid"]) for t in json.loads(sys.argv[1])["tiles"]))' "$(mon "$name")")
+  kill -9 "$sup"; wait "$sup" 2>/dev/null
+  sleep 0.3
+  alive=0; for p in $tiles; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
+  eq "supervisor killed: no tile left running" 0 "$alive"
+  # The stale workspace (its creator is dead) is replaced by the next start.
+  start_instance "$TMP/sup.toml" "$TMP/sup2.log"
+  check "supervisor killed: a new instance starts at once" wait_running "$name" 20
+  kill -TERM "$INST_PID"; wait_gone "$INST_PID" 20
+  eq "new instance stops cleanly" 0 "$EXIT_CODE"
+else
+  not_ok "supervisor test instance did not start"
+fi
+
+finish

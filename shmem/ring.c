@@ -194,12 +194,15 @@ int sl_ring_cons_init(sl_ring_cons_t *cons, const sl_wksp_t *w, uint64_t ring_of
 void sl_ring_cons_lapped(sl_ring_cons_t *cons, uint64_t found) {
   /* found sits in the slot of cons->seq, so it is either a seq (congruent
      to cons->seq) or the producer's "being written" marker for seq found+1
-     (congruent to cons->seq - 1). Either way the producer has reached (or is
-     writing) newest = found or found+1, which overwrote newest - depth: the
-     oldest seq that can still be valid is newest - depth + 1. */
+     (congruent to cons->seq - 1). Either way the producer has reached
+     newest = found or found+1. Resume there, at the head, not at the oldest
+     frag that might still be valid: a consumer slow enough to be lapped
+     would otherwise sit at the tail, where every frag it reads is
+     overwritten while it reads it (a lapped verify tile would deliver
+     nothing), and creep forward one lost frag per poll. From the head it
+     has a whole ring of slack. */
   uint64_t newest = found + (((found - cons->seq) & cons->mask) == cons->mask);
-  uint64_t resync = newest - cons->depth + 1;
-  if ((int64_t)(resync - cons->seq) <= 0) resync = cons->seq + 1; /* always progress */
-  cons->overrun_poll += resync - cons->seq;
-  cons->seq = resync;
+  if ((int64_t)(newest - cons->seq) <= 0) newest = cons->seq + 1; /* always progress */
+  cons->overrun_poll += newest - cons->seq;
+  cons->seq = newest;
 }

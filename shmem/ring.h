@@ -34,6 +34,9 @@
 #define SL_SHMEM_RING_H
 
 #include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "shmem/wksp.h"
 #include "util/err.h"
@@ -235,14 +238,51 @@ static inline void sl_ring_publish(sl_ring_prod_t *prod, uint64_t sig, uint32_t 
   prod->seq = seq + 1;
 }
 
+/* Copy of a run of meta entries in 16-byte units (SSE2 is baseline on
+   x86-64). Used on shared slots whose validity is proven by seq checks
+   around the copy, never on its own. */
+static inline void sl_ring__copy16(void *dst, const void *src) {
+#ifdef __SSE2__
+  _mm_store_si128((__m128i *)dst, _mm_load_si128((const __m128i *)src));
+#else
+  uint64_t *d = dst;
+  const uint64_t *s = src;
+  __atomic_store_n(&d[0], __atomic_load_n(&s[0], __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+  __atomic_store_n(&d[1], __atomic_load_n(&s[1], __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+#endif
+}
+
 /* sl_ring_publish_burst publishes frags[0..cnt) in order (their seq fields
-   are ignored and get next_seq, next_seq+1, ...). Same contract as
-   sl_ring_publish: no waiting, no credit check. Returns cnt. */
+   are ignored and get next_seq, next_seq+1, ...). cnt <= depth. Same
+   contract as sl_ring_publish: no waiting, no credit check. Returns cnt.
+   Per contiguous run of slots: mark and write every slot, then
+   release-store the seqs, so a consumer polling meanwhile finds nothing
+   half-done to bounce cache lines over. */
 static inline uint32_t sl_ring_publish_burst(sl_ring_prod_t *prod, const sl_frag_meta_t *frags,
                                              uint32_t cnt) {
-  for (uint32_t i = 0; i < cnt; i++) {
-    const sl_frag_meta_t *f = frags + i;
-    sl_ring_publish(prod, f->sig, f->chunk, f->sz, f->ctl, f->tsorig, f->tspub);
+  for (uint32_t done = 0; done < cnt;) {
+    uint64_t seq = prod->seq;
+    uint64_t idx = seq & prod->mask;
+    uint32_t n = cnt - done;
+    if (n > prod->depth - idx) n = (uint32_t)(prod->depth - idx); /* up to the wrap */
+    sl_frag_meta_t *m = prod->meta + idx;
+    const sl_frag_meta_t *f = frags + done;
+    /* Forward, slot by slot: overwriting in seq order is what lets
+       sl_ring_consume_burst validate a whole run by its first slot. */
+#pragma GCC unroll 4
+    for (uint32_t i = 0; i < n; i++) {
+      __atomic_store_n(&m[i].seq, seq + i - 1, __ATOMIC_RELAXED);
+      /* The slot's marker before its body (x86: compiler barrier). */
+      __atomic_thread_fence(__ATOMIC_RELEASE);
+      __atomic_store_n(&m[i].w[1], f[i].w[1], __ATOMIC_RELAXED);
+      sl_ring__copy16(&m[i].w[2], &f[i].w[2]);
+    }
+    /* Bodies before seqs; each release-store publishes its body. */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+#pragma GCC unroll 8
+    for (uint32_t i = 0; i < n; i++) __atomic_store_n(&m[i].seq, seq + i, __ATOMIC_RELEASE);
+    prod->seq = seq + n;
+    done += n;
   }
   return cnt;
 }
@@ -295,8 +335,10 @@ int sl_ring_cons_init(sl_ring_cons_t *cons, const sl_wksp_t *w, uint64_t ring_of
                       sl_err_t *err);
 
 /* Out of line, rare: the consumer expected cons->seq and found seq found
-   (ahead). Counts the lost frags and resynchronizes to the oldest seq that
-   can still be valid. (Returns nothing so that the compiler sees poll's
+   (ahead). Counts the frags skipped as lost and resynchronizes to the
+   newest seq the producer is known to have reached (the head: a lapped
+   consumer gets a whole ring of slack; see ring.c for why not the tail).
+   (Returns nothing so that the compiler sees poll's
    OVERRUN as a constant: callers then get no maybe-uninitialized noise.) */
 void sl_ring_cons_lapped(sl_ring_cons_t *cons, uint64_t found);
 
@@ -305,8 +347,9 @@ void sl_ring_cons_lapped(sl_ring_cons_t *cons, uint64_t found);
    SL_RING_EMPTY:   nothing new; *out untouched.
    SL_RING_OVERRUN: the producer lapped this consumer (or overwrote the entry
                     while it was being copied): cons->overrun_poll grew by the
-                    number of frags lost and cons->seq jumped to the oldest seq
-                    that can still be valid; *out is garbage. Poll again.
+                    number of frags skipped and cons->seq jumped to the newest
+                    seq the producer is known to have reached (the seq found
+                    in the slot); *out is garbage. Poll again.
    Never blocks, never writes shared memory. */
 static inline int sl_ring_poll(sl_ring_cons_t *cons, sl_frag_meta_t *out) {
   uint64_t seq = cons->seq;
@@ -349,21 +392,30 @@ static inline int sl_ring_poll(sl_ring_cons_t *cons, sl_frag_meta_t *out) {
    producer overwrites in seq order, so if the first is intact, all are). */
 static inline uint32_t sl_ring_consume_burst(sl_ring_cons_t *cons, sl_frag_meta_t *out, uint32_t max) {
   uint64_t seq = cons->seq;
+  const sl_frag_meta_t *first = cons->meta + (seq & cons->mask);
+  /* Idle consumers spin here: touch only the first slot's line, so the
+     producer's lines are not pulled away from it while it writes them. */
+  if ((int64_t)(__atomic_load_n(&first->seq, __ATOMIC_RELAXED) - seq) < 0) return 0;
   if (max > 1 && max <= cons->depth) {
     const sl_frag_meta_t *last = cons->meta + ((seq + max - 1) & cons->mask);
     /* Acquire: every frag before the last one is published too. */
     if (__atomic_load_n(&last->seq, __ATOMIC_ACQUIRE) == seq + max - 1) {
-      for (uint32_t i = 0; i < max; i++) {
-        const sl_frag_meta_t *m = cons->meta + ((seq + i) & cons->mask);
-        out[i].w[0] = seq + i;
-        out[i].w[1] = __atomic_load_n(&m->w[1], __ATOMIC_RELAXED);
-        out[i].w[2] = __atomic_load_n(&m->w[2], __ATOMIC_RELAXED);
-        out[i].w[3] = __atomic_load_n(&m->w[3], __ATOMIC_RELAXED);
+      uint64_t idx = seq & cons->mask;
+      uint32_t n1 = max;
+      if (n1 > cons->depth - idx) n1 = (uint32_t)(cons->depth - idx); /* up to the wrap */
+      const sl_frag_meta_t *m = cons->meta + idx;
+#pragma GCC unroll 4
+      for (uint32_t i = 0; i < n1; i++) {
+        sl_ring__copy16(&out[i].w[0], &m[i].w[0]);
+        sl_ring__copy16(&out[i].w[2], &m[i].w[2]);
+      }
+      for (uint32_t i = n1; i < max; i++) {
+        sl_ring__copy16(&out[i].w[0], &cons->meta[i - n1].w[0]);
+        sl_ring__copy16(&out[i].w[2], &cons->meta[i - n1].w[2]);
       }
       /* Acquire fence: the copies complete before the first slot is
          re-read (x86: compiler barrier). */
       __atomic_thread_fence(__ATOMIC_ACQUIRE);
-      const sl_frag_meta_t *first = cons->meta + (seq & cons->mask);
       if (__builtin_expect(__atomic_load_n(&first->seq, __ATOMIC_RELAXED) == seq, 1)) {
         cons->seq = seq + max;
         cons->frags += max;

@@ -1,6 +1,7 @@
 /* shmem/wksp.c: creating, joining and carving the workspace file. */
 #include "shmem/wksp.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <hugetlbfs.h>
@@ -213,6 +214,28 @@ static int clear_stale(const char *path, const char *name, sl_err_t *err) {
   return 0;
 }
 
+/* Removes "<dir>/.<name>.wksp.<pid>" files left by creators that died
+   mid-create (their lock is free): on hugetlbfs they would hold pages. */
+static void clear_stale_temps(const char *dir, const char *name) {
+  char prefix[SL_WKSP_NAME_MAX + 8];
+  snprintf(prefix, sizeof prefix, ".%s.wksp.", name);
+  size_t pl = strlen(prefix);
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (strncmp(e->d_name, prefix, pl)) continue;
+    char path[SL_WKSP_PATH_MAX + 64];
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0)
+      SL_INFO("workspace %s: removed %s left by an interrupted start", name, path);
+    close(fd);
+  }
+  closedir(d);
+}
+
 static sigjmp_buf touch_jmp;
 static void touch_sigbus(int sig) {
   (void)sig;
@@ -303,7 +326,9 @@ int sl_wksp_create(sl_wksp_t *w, const sl_wksp_params_t *p, sl_err_t *err) {
     if (sl_wksp_path(hdir, p->name, path, sizeof path))
       return sl_err_set(err, "workspace %s: path too long under %s", p->name, hdir);
     if (clear_stale(path, p->name, err)) return -1;
+    clear_stale_temps(hdir, p->name);
   }
+  clear_stale_temps(SHM_DIR, p->name);
   if (sl_wksp_path(SHM_DIR, p->name, path, sizeof path) == 0 && clear_stale(path, p->name, err))
     return -1;
 

@@ -167,6 +167,21 @@ START_TEST(stale_file_of_a_dead_creator_is_replaced) {
 }
 END_TEST
 
+START_TEST(temp_file_of_an_interrupted_create_is_cleaned_up) {
+  sl_wksp_params_t p = shm_params(iname("tmp"), 1u << 20);
+  char tmp[256];
+  snprintf(tmp, sizeof tmp, "/dev/shm/.%s.wksp.%d", p.name, 999999);
+  FILE *f = fopen(tmp, "w");
+  ck_assert_ptr_nonnull(f);
+  fclose(f);
+  sl_wksp_t w;
+  sl_err_t err;
+  ck_assert_msg(sl_wksp_create(&w, &p, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq(file_exists(tmp), 0);
+  ck_assert_int_eq(sl_wksp_remove(&w), 0);
+}
+END_TEST
+
 START_TEST(alive_tells_a_reused_pid_from_the_creator) {
   sl_wksp_params_t p = shm_params(iname("alive"), 1u << 20);
   sl_wksp_t w;
@@ -404,6 +419,7 @@ int main(void) {
   tcase_add_test(tc, require_hugepages_fails_with_a_remedy);
   tcase_add_test(tc, second_creator_is_refused_with_the_holders_pid);
   tcase_add_test(tc, stale_file_of_a_dead_creator_is_replaced);
+  tcase_add_test(tc, temp_file_of_an_interrupted_create_is_cleaned_up);
   tcase_add_test(tc, alive_tells_a_reused_pid_from_the_creator);
   tcase_add_test(tc, alloc_find_and_iterate_the_directory);
   tcase_add_test(tc, directory_holds_256_objects_then_refuses);

@@ -320,7 +320,7 @@ int main(int argc, char **argv) {
          "producer CPU 0 -> consumer CPU 1%s\n",
          (unsigned long long)b.depth, (unsigned long long)b.count, b.runs,
          b.w.is_huge ? "huge" : "small", b.ncpu < 2 ? " (1 CPU: not pinned)" : "");
-  printf("latency: paced, one burst every %llu ns, %llu samples\n\n",
+  printf("latency: paced, one burst every %llu ns, %llu samples, best p50 of 3 runs\n\n",
          (unsigned long long)b.pace_ns, (unsigned long long)b.lat_samples);
   printf("%-18s %5s %12s %8s %8s %8s\n", "link", "burst", "Melem/s", "lost%", "p50 ns", "p99 ns");
 
@@ -348,15 +348,24 @@ int main(int argc, char **argv) {
         }
       }
     }
+    /* Latency: three interleaved paced runs each, the lowest p50 kept. */
+    for (int k = 0; k < 3 && !failed; k++) {
+      for (int impl = 0; impl < IMPL_CNT; impl++) {
+        if (only && strcmp(only, tag[impl])) continue;
+        result_t *r = &best[impl][bi], lat;
+        if (run_once(&b, impl, bursts[bi], 1, &lat)) {
+          failed = 1;
+          break;
+        }
+        if (k == 0 || lat.p50 < r->p50) {
+          r->p50 = lat.p50;
+          r->p99 = lat.p99;
+        }
+      }
+    }
     for (int impl = 0; impl < IMPL_CNT; impl++) {
       if (only && strcmp(only, tag[impl])) continue;
-      result_t *r = &best[impl][bi], lat;
-      if (run_once(&b, impl, bursts[bi], 1, &lat) == 0) {
-        r->p50 = lat.p50;
-        r->p99 = lat.p99;
-      } else {
-        failed = 1;
-      }
+      result_t *r = &best[impl][bi];
       printf("%-18s %5u %12.1f %8.2f %8u %8u\n", impl_name[impl], bursts[bi], r->mfps, r->lost_pct,
              r->p50, r->p99);
       fflush(stdout);

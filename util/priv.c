@@ -11,6 +11,9 @@ int sl_priv_drop(const char *user, sl_err_t *err) {
   if (!user || !*user) return 0;
   struct passwd *pw = getpwnam(user);
   if (!pw) return sl_err_set(err, "user = \"%s\": no such user", user);
+  /* Already that user (a service started with User=): nothing to drop,
+     and initgroups would need a capability we do not have. */
+  if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid && getgid() == pw->pw_gid) return 0;
   if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) || setuid(pw->pw_uid))
     return sl_err_set(err, "cannot switch to user %s: %s (needs root)", user, strerror(errno));
   if (pw->pw_uid != 0 && setuid(0) == 0)

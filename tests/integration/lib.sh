@@ -95,13 +95,15 @@ d=json.loads(sys.argv[1]); sys.exit(0 if d["tiles"] and all(t["state"]=="running
   return 1
 }
 
-# wait_quiet NAME TIMEOUT_S: counters unchanged for 0.5 s; prints the last snapshot.
+# wait_quiet NAME TIMEOUT_S: packet counters unchanged for 0.5 s; prints the last snapshot.
 wait_quiet() {
   local name=$1 t=$(( $2 * 10 )) prev="" cur j n=0
   for ((i = 0; i < t; i++)); do
     j=$(mon "$name")
     cur=$(python3 -c 'import json,sys
-d=json.loads(sys.argv[1]); print(json.dumps(d["totals"],sort_keys=True))' "$j" 2>/dev/null)
+d=json.loads(sys.argv[1])["totals"]
+keys={"net":["rx_pkts","published","rx_malformed"],"verify":["in_frags","verified","dedup_drop","sigverify_fail","parse_fail","overrun"],"sink":["txns"]}
+print([d[k][n] for k in keys for n in keys[k]])' "$j" 2>/dev/null)
     if [ -n "$cur" ] && [ "$cur" = "$prev" ]; then n=$((n + 1)); else n=0; fi
     prev=$cur
     if [ $n -ge 5 ]; then echo "$j"; return 0; fi
@@ -136,3 +138,24 @@ wksp_exists() {
 
 # pcap_count FILE: number of packets in a pcap file.
 pcap_count() { tcpdump -nr "$1" 2>/dev/null | wc -l; }
+
+# live_count PIDS...: how many of these processes still run (a zombie, dead
+# but not yet reaped by its new parent, does not count).
+live_count() {
+  local n=0 st
+  for p in "$@"; do
+    st=$(ps -o stat= -p "$p" 2>/dev/null) || continue
+    case $st in Z*) ;; *) n=$((n + 1)) ;; esac
+  done
+  echo $n
+}
+
+# wait_none_live TIMEOUT_S PIDS...: until none of them runs; prints the count left.
+wait_none_live() {
+  local t=$(( $1 * 20 )); shift
+  for ((i = 0; i < t; i++)); do
+    [ "$(live_count "$@")" = 0 ] && { echo 0; return 0; }
+    sleep 0.05
+  done
+  live_count "$@"
+}

@@ -27,8 +27,7 @@ print(" ".join(str(t["pid"]) for t in json.loads(sys.argv[1])["tiles"]))' "$j")
   check "$kind:0 killed: instance down in ${ms} ms (< 1000)" test "$ms" -lt 1000
   check "$kind:0 killed: log names the tile and the signal" grep -q "tile $kind:0 (pid $victim) was killed by signal 9" "$TMP/$kind.log"
   check "$kind:0 killed: workspace removed" bash -c "$(declare -f wksp_exists); ! wksp_exists $name &>/dev/null"
-  alive=0; for p in $tiles; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
-  eq "$kind:0 killed: no tile left running" 0 "$alive"
+  eq "$kind:0 killed: no tile left running" 0 "$(wait_none_live 1 $tiles)"
 done
 
 # kill -9 of the supervisor itself: every tile dies with it (PDEATHSIG).
@@ -40,9 +39,7 @@ if wait_running "$name" 20; then
   tiles=$(python3 -c 'import json,sys
 print(" ".join(str(t["pid"]) for t in json.loads(sys.argv[1])["tiles"]))' "$(mon "$name")")
   kill -9 "$sup"; wait "$sup" 2>/dev/null
-  sleep 0.3
-  alive=0; for p in $tiles; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
-  eq "supervisor killed: no tile left running" 0 "$alive"
+  eq "supervisor killed: every tile dies with it (within 1 s)" 0 "$(wait_none_live 1 $tiles)"
   # The stale workspace (its creator is dead) is replaced by the next start.
   start_instance "$TMP/sup.toml" "$TMP/sup2.log"
   check "supervisor killed: a new instance starts at once" wait_running "$name" 20

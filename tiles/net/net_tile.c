@@ -16,7 +16,6 @@
 #include "tiles/net/frame.h"
 #include "tiles/net/net_rx.h"
 #include "tiles/net/uring_rx.h"
-#include "tiles/net/xdp_rx.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -32,6 +31,8 @@ typedef struct {
   int stopped;
   /* Local counters, flushed to metrics in housekeeping. */
   uint64_t rx_pkts, rx_bytes, rx_malformed, published;
+  uint64_t rx_empty; /* empty datagrams the io_uring provider dropped (malformed too) */
+  int is_uring;
 } net_ctx_t;
 
 static int net_init(sl_tile_t *t, sl_err_t *err) {
@@ -52,8 +53,9 @@ static int net_init(sl_tile_t *t, sl_err_t *err) {
       .frame_sz = topo->frame_sz,
       .frame_cnt = (uint32_t)topo->pool_frame_cnt,
   };
-  if (topo->net_provider == SL_NET_XDP) {
-    if (sl_net_xdp_rx_open(&c->rx, (sl_net_xdp_t *)t->net_ctx, t->idx, &pool, err)) return -1;
+  const sl_net_provider_t *prov = t->net_ctx;
+  if (prov) {
+    if (prov->open(&c->rx, prov->arg, t, &pool, err)) return -1;
   } else {
     const sl_config_t *cfg = t->cfg;
     sl_net_uring_params_t p;
@@ -65,6 +67,7 @@ static int net_init(sl_tile_t *t, sl_err_t *err) {
     p.rcvbuf = 16u << 20;
     p.tile_idx = t->idx;
     if (sl_net_uring_open(&c->rx, &pool, &p, err)) return -1;
+    c->is_uring = 1;
   }
   sl_metrics_set_mode(sl_topo_metrics(t->wksp, topo, t->id), c->rx.mode);
   SL_INFO("receiving on %s via %s", t->cfg->net.interface, c->rx.mode);
@@ -113,13 +116,21 @@ static void net_flush(sl_tile_t *t) {
   sl_metrics_t *m = sl_topo_metrics(t->wksp, t->topo, t->id);
   sl_metrics_set(m, SL_M_NET_RX_PKTS, c->rx_pkts);
   sl_metrics_set(m, SL_M_NET_RX_BYTES, c->rx_bytes);
-  sl_metrics_set(m, SL_M_NET_RX_MALFORMED, c->rx_malformed);
+  /* rx_malformed is every packet dropped for its shape: unparseable frames,
+     and the datagrams the provider dropped before we saw them (empty, or
+     truncated because larger than a frame; the latter also counted apart
+     as rx_truncated). */
+  sl_metrics_set(m, SL_M_NET_RX_MALFORMED,
+                 c->rx_malformed + c->rx_empty + sl_metrics_get(m, SL_M_NET_RX_TRUNCATED));
   sl_metrics_set(m, SL_M_NET_PUBLISHED, c->published);
 }
 
 static void net_housekeep(sl_tile_t *t) {
   net_ctx_t *c = t->ctx;
-  if (!c->stopped) c->rx.ops->housekeep(&c->rx, sl_topo_metrics(t->wksp, t->topo, t->id));
+  if (!c->stopped) {
+    c->rx.ops->housekeep(&c->rx, sl_topo_metrics(t->wksp, t->topo, t->id));
+    if (c->is_uring) c->rx_empty = sl_net_uring_empty_cnt(&c->rx);
+  }
   sl_ring_prod_housekeep(&c->out);
   net_flush(t);
 }
@@ -131,6 +142,7 @@ static void net_stop(sl_tile_t *t) {
   for (int i = 0; i < 1024 && net_poll(t); i++) {
   }
   c->rx.ops->housekeep(&c->rx, sl_topo_metrics(t->wksp, t->topo, t->id));
+  if (c->is_uring) c->rx_empty = sl_net_uring_empty_cnt(&c->rx);
   c->rx.ops->stop(&c->rx);
   c->stopped = 1;
 }

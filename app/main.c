@@ -1,2 +1,47 @@
+/* sluice: the command. Dispatches to one function per subcommand; each
+   returns the process exit status (0 ok, 1 runtime failure, 2 bad usage or
+   bad config). */
 #include <stdio.h>
-int main(void) { puts("sluice"); return 0; }
+#include <string.h>
+
+#include "app/cmds.h"
+
+static void usage(FILE *f) {
+  fputs("usage: sluice COMMAND [OPTIONS]\n"
+        "\n"
+        "  run [--config FILE]                 run the pipeline in the foreground\n"
+        "  monitor [--config FILE | --name NAME] [--once] [--json] [--prometheus] [--interval MS]\n"
+        "                                      watch a running instance\n"
+        "  gen --dst IP:PORT [--count N] [--rate PPS] [--dup R] [--bad-sig R] [--malformed R]\n"
+        "      [--seed S] [--interface IF]     send signed test transactions\n"
+        "  demo [--seconds N]                  pipeline + traffic + monitor + summary\n"
+        "  configure init|check|fini [STAGE|all] [--config FILE]\n"
+        "                                      host setup: hugetlbfs, sysctl, ethtool\n"
+        "  config check FILE | default | decode\n"
+        "                                      validate a config; print the default; TOML->JSON\n"
+        "  help                                this text\n",
+        f);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  int sub_argc = argc - 1;
+  char **sub_argv = argv + 1;
+  if (!strcmp(cmd, "run")) return sl_cmd_run(sub_argc, sub_argv);
+  if (!strcmp(cmd, "monitor")) return sl_cmd_monitor(sub_argc, sub_argv);
+  if (!strcmp(cmd, "gen")) return sl_cmd_gen(sub_argc, sub_argv);
+  if (!strcmp(cmd, "demo")) return sl_cmd_demo(sub_argc, sub_argv);
+  if (!strcmp(cmd, "configure")) return sl_cmd_configure(sub_argc, sub_argv);
+  if (!strcmp(cmd, "config")) return sl_cmd_config(sub_argc, sub_argv);
+  if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+    usage(stdout);
+    return 0;
+  }
+  fprintf(stderr, "sluice: unknown command '%s'\n\n", cmd);
+  usage(stderr);
+  return 2;
+}

@@ -1,0 +1,14 @@
+/* app/cmds.h: the subcommands of `sluice`. Each takes argv with argv[0] the
+   subcommand's own name and returns the exit status: 0 success, 1 runtime
+   failure, 2 bad usage or bad config. */
+#ifndef SL_APP_CMDS_H
+#define SL_APP_CMDS_H
+
+int sl_cmd_run(int argc, char **argv);
+int sl_cmd_monitor(int argc, char **argv);
+int sl_cmd_gen(int argc, char **argv);
+int sl_cmd_demo(int argc, char **argv);
+int sl_cmd_configure(int argc, char **argv);
+int sl_cmd_config(int argc, char **argv);
+
+#endif

@@ -1,0 +1,28 @@
+/* `sluice run [--config FILE]` */
+#include <stdio.h>
+#include <string.h>
+
+#include "app/cmds.h"
+#include "app/supervisor.h"
+#include "config/config.h"
+
+int sl_cmd_run(int argc, char **argv) {
+  const char *path = NULL;
+  for (int i = 1; i < argc; i++) {
+    if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) && i + 1 < argc) {
+      path = argv[++i];
+    } else if (!strncmp(argv[i], "--config=", 9)) {
+      path = argv[i] + 9;
+    } else {
+      fprintf(stderr, "sluice run: unexpected argument '%s'\nusage: sluice run [--config FILE]\n", argv[i]);
+      return 2;
+    }
+  }
+  static sl_config_t cfg;
+  sl_err_t err = {{0}};
+  if (sl_config_load(&cfg, path, &err)) {
+    fprintf(stderr, "sluice: %s\n", err.msg);
+    return 2;
+  }
+  return sl_supervise(&cfg);
+}

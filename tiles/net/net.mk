@@ -1,3 +1,5 @@
 LIB_SRCS += tiles/net/frame.c
 UNIT_TESTS += frame
 FUZZ_TARGETS += frame
+LIB_SRCS += tiles/net/xsk.c tiles/net/xdp_rx.c
+UNIT_TESTS += xsk

@@ -24,11 +24,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app/gen/gen_engine.h"
+#include "app/gen/gen_xsk.h"
 #include "tiles/net/frame.h"
 #include "tiles/net/net_rx.h"
 #include "tiles/net/xdp_rx.h"
@@ -393,15 +397,18 @@ static void enter_ns(const char *name) {
   close(fd);
 }
 
-/* Enters A for good: net namespace, and a private mount namespace with
-   A's own sysfs (queue counts and interface files are read there). */
-static void enter_a(void) {
-  enter_ns(ns_a);
+/* Enters a namespace for good: net namespace, and a private mount
+   namespace with its own sysfs (queue counts and interface files are read
+   there). */
+static void enter_ns_sysfs(const char *name) {
+  enter_ns(name);
   ck_assert_int_eq(unshare(CLONE_NEWNS), 0);
   ck_assert_int_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
   umount2("/sys", MNT_DETACH);
   ck_assert_msg(mount("sysfs", "/sys", "sysfs", 0, NULL) == 0, "mount sysfs: %s", strerror(errno));
 }
+
+static void enter_a(void) { enter_ns_sysfs(ns_a); }
 
 /* A UDP socket in B (created there, then used from A). */
 static int b_udp_socket(uint16_t src_port) {
@@ -877,6 +884,151 @@ START_TEST(reopen_right_after_close_succeeds) {
 }
 END_TEST
 
+/* ---- gen --interface: AF_XDP transmit ---- */
+
+static void gen_opts(sl_gen_opts_t *o, uint64_t count) {
+  sl_gen_opts_default(o);
+  o->dst_ip4 = inet_addr(IP_A);
+  o->dst_port[0] = PORT;
+  o->dst_port_cnt = 1;
+  o->count = count;
+  o->rate = 20000;
+  o->dup = 0.1;
+  o->bad_sig = 0.1;
+  o->malformed = 0.1;
+  o->seed = 7;
+  o->threads = 2;
+}
+
+static void mac_of(const char *ifname, uint8_t mac[6]) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
+  ck_assert_int_eq(ioctl(fd, SIOCGIFHWADDR, &ifr), 0);
+  memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
+  close(fd);
+}
+
+START_TEST(gen_resolves_the_peer_mac_from_the_neighbor_table) {
+  REQUIRE_ENV();
+  enter_a();
+  uint8_t va_mac[6];
+  mac_of("va", va_mac);
+  enter_ns_sysfs(ns_b);
+  uint8_t vb_mac[6];
+  mac_of("vb", vb_mac);
+  sl_gen_opts_t o;
+  gen_opts(&o, 1);
+  sl_gen_xsk_opts_t x;
+  sl_gen_xsk_opts_default(&x);
+  x.ifname = "vb";
+  sl_gen_xsk_addr_t a;
+  sl_err_t err;
+  /* Forget A's MAC first: resolution must trigger ARP itself. */
+  sh("ip -n %s neigh flush dev vb >/dev/null 2>&1", ns_b);
+  ck_assert_msg(sl_gen_xsk_resolve(&o, &x, &a, &err) == 0, "%s", err.msg);
+  ck_assert_int_eq(memcmp(a.dst_mac, va_mac, 6), 0);
+  ck_assert_int_eq(memcmp(a.src_mac, vb_mac, 6), 0);
+  ck_assert_uint_eq(a.src_ip4, inet_addr(IP_B));
+  ck_assert_uint_eq(a.next_hop_ip4, inet_addr(IP_A));
+  /* A destination off the subnet with no gateway: a clear error. */
+  o.dst_ip4 = inet_addr("192.0.2.1");
+  ck_assert_int_eq(sl_gen_xsk_resolve(&o, &x, &a, &err), -1);
+  ck_assert_msg(strstr(err.msg, "no default gateway"), "%s", err.msg);
+}
+END_TEST
+
+typedef struct {
+  const sl_gen_pool_t *pool;
+  uint64_t count;
+  uint8_t *seen;
+  uint64_t bad;
+  char why[200];
+} gen_check_t;
+
+static void check_gen_frame(void *arg, uint32_t q, const uint8_t *f, uint32_t sz) {
+  (void)q;
+  gen_check_t *g = arg;
+  sl_frame_t fr;
+  int rc = sl_frame_parse(f, sz, &fr);
+  if (rc || fr.dst_port != PORT || fr.dst_ip4 != inet_addr(IP_A) || fr.src_ip4 != inet_addr(IP_B)) {
+    snprintf(g->why, sizeof g->why, "frame: %s, port %u", sl_frame_strerror(rc), fr.dst_port);
+    g->bad++;
+    return;
+  }
+  uint16_t id = (uint16_t)(f[18] << 8 | f[19]); /* IPv4 identification: the packet's index */
+  const sl_gen_pkt_t *pk = &g->pool->pkt[id % g->pool->cnt];
+  if (id >= g->count || fr.payload_sz != pk->sz || memcmp(f + fr.payload_off, pk->data, pk->sz)) {
+    snprintf(g->why, sizeof g->why, "packet %u: payload differs from the pool's", id);
+    g->bad++;
+    return;
+  }
+  g->seen[id]++;
+}
+
+START_TEST(gen_over_af_xdp_tx_reaches_every_queue_with_exact_bytes) {
+  REQUIRE_ENV();
+  enter_a();
+  rig_t r;
+  rig_up(&r, QCNT, 1024, 2048, SL_XDP_ATTACH_DRV);
+  const uint64_t count = 6000;
+  sl_gen_opts_t o;
+  gen_opts(&o, count);
+  sl_gen_pool_t pool;
+  sl_err_t err;
+  ck_assert_msg(sl_gen_pool_new(&pool, &o, &err) == 0, "%s", err.msg);
+
+  int pfd[2];
+  ck_assert_int_eq(pipe(pfd), 0);
+  pid_t pid = fork();
+  ck_assert_int_ge(pid, 0);
+  if (pid == 0) {
+    close(pfd[0]);
+    enter_ns_sysfs(ns_b);
+    sl_gen_xsk_opts_t x;
+    sl_gen_xsk_opts_default(&x);
+    x.ifname = "vb";
+    struct {
+      int rc;
+      sl_gen_result_t res;
+      sl_err_t err;
+    } out;
+    memset(&out, 0, sizeof out);
+    out.rc = sl_gen_send_xsk(&pool, &o, &x, &out.res, &out.err);
+    _exit(write(pfd[1], &out, sizeof out) == (ssize_t)sizeof out ? 0 : 3);
+  }
+  close(pfd[1]);
+  gen_check_t g = {.pool = &pool, .count = count, .seen = calloc(count, 1)};
+  uint64_t per_q[QCNT] = {0};
+  uint64_t got = rig_poll(&r, count, 15000, per_q, check_gen_frame, &g);
+  struct {
+    int rc;
+    sl_gen_result_t res;
+    sl_err_t err;
+  } out;
+  ssize_t n = read(pfd[0], &out, sizeof out);
+  int st;
+  waitpid(pid, &st, 0);
+  close(pfd[0]);
+  ck_assert_int_eq(n, (ssize_t)sizeof out);
+  ck_assert_msg(out.rc == 0, "gen: %s", out.err.msg);
+  fprintf(stderr, "# gen --interface: %llu frames in %.3f s (%.0f pps); per queue %lu %lu %lu %lu\n",
+          (unsigned long long)out.res.sent, out.res.seconds, out.res.pps, (unsigned long)per_q[0],
+          (unsigned long)per_q[1], (unsigned long)per_q[2], (unsigned long)per_q[3]);
+  ck_assert_uint_eq(out.res.sent, count);
+  ck_assert_uint_eq(out.res.cat[0] + out.res.cat[1] + out.res.cat[2] + out.res.cat[3], count);
+  ck_assert_msg(g.bad == 0, "%llu bad frames: %s", (unsigned long long)g.bad, g.why);
+  ck_assert_uint_eq(got, count);
+  for (uint64_t i = 0; i < count; i++) ck_assert_msg(g.seen[i] == 1, "packet %llu seen %u times",
+                                                     (unsigned long long)i, g.seen[i]);
+  for (uint32_t q = 0; q < QCNT; q++) ck_assert_msg(per_q[q] > 0, "queue %u received nothing", q);
+  free(g.seen);
+  sl_gen_pool_delete(&pool);
+  rig_down(&r);
+}
+END_TEST
+
 int main(void) {
   main_pid = getpid();
   Suite *s = suite_create("xsk");
@@ -916,6 +1068,8 @@ int main(void) {
     tcase_add_test(k, close_detaches_the_program);
     tcase_add_test(k, sigkill_of_the_holder_detaches_the_program);
     tcase_add_test(k, reopen_right_after_close_succeeds);
+    tcase_add_test(k, gen_resolves_the_peer_mac_from_the_neighbor_table);
+    tcase_add_test(k, gen_over_af_xdp_tx_reaches_every_queue_with_exact_bytes);
     suite_add_tcase(s, k);
   }
   SRunner *sr = srunner_create(s);

@@ -82,7 +82,10 @@ drain_pid=$INST_PID
 if wait_running "$N4" 20; then
   "$SLUICE_BIN" gen --dst 127.0.0.1:$PORT --count 20000 --rate 8000 --seed 9 > /dev/null 2>&1 &
   gen_pid=$!; PIDS+=("$gen_pid")
-  sleep 1
+  # SIGTERM once transactions are flowing through every stage (bounded).
+  for i in $(seq 300); do
+    t=$(jget "$(mon "$N4")" totals.sink.txns); [ "${t:-0}" -gt 200 ] && break; sleep 0.1
+  done
   kill -TERM "$drain_pid"
   wait_gone "$drain_pid" 20
   eq "SIGTERM under load exits 0" 0 "$EXIT_CODE"

@@ -18,9 +18,10 @@
 
 #define POOL_MAX (1ull << 24)   /* distinct packets (up to ~20 GiB of arena at 1232 bytes each) */
 #define THREADS_MAX 16u
-#define STALL_NS 5000000000ull  /* give up when the kernel refuses every packet this long */
-#define SLEEP_OVER_NS 150000ull /* gaps longer than this sleep, shorter ones spin */
-#define SLEEP_EARLY_NS 100000ull
+#define BURST_NS 50000ull       /* paced: wait until this much traffic is due, then send it at once */
+#define SLEEP_OVER_NS 150000ull /* waits longer than this sleep, shorter ones spin */
+#define SLEEP_EARLY_NS 100000ull /* sleeps overshoot (timer slack, wakeup latency): wake early, spin the rest */
+#define BACKOFF_NS 20000ull      /* kernel took nothing: short, so sending resumes soon after it drains */
 
 /* Stream numbers of the PRNG (packet i uses stream i). */
 #define STREAM_CATEGORIES (UINT64_MAX - 1)
@@ -216,7 +217,7 @@ void sl_gen_pool_delete(sl_gen_pool_t *p) {
   memset(p, 0, sizeof *p);
 }
 
-/* ---- sender ------------------------------------------------------------- */
+/* ---- pacer -------------------------------------------------------------- */
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -224,10 +225,41 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-/* Absolute time at which packet i is due: t0 + i / rate seconds. */
-static inline uint64_t due_ns(uint64_t t0, uint64_t i, uint64_t rate) {
-  return t0 + (uint64_t)((unsigned __int128)i * 1000000000u / rate);
+void sl_gen_pacer_init(sl_gen_pacer_t *pc, uint64_t rate, uint64_t count, uint64_t burst_max, volatile int *stop,
+                       uint64_t now) {
+  uint64_t min_burst = (uint64_t)((unsigned __int128)rate * BURST_NS / 1000000000u);
+  if (min_burst < 1) min_burst = 1;
+  if (min_burst > burst_max) min_burst = burst_max;
+  *pc = (sl_gen_pacer_t){.rate = rate, .count = count, .burst_max = burst_max, .min_burst = min_burst,
+                         .t0 = now, .t_progress = now, .now = now, .wake = now, .stop = stop};
 }
+
+uint64_t sl_gen_pacer_next_burst(sl_gen_pacer_t *pc, uint64_t sent, uint64_t now) {
+  uint64_t left = pc->count - sent;
+  uint64_t want = left < pc->burst_max ? left : pc->burst_max;
+  if (!pc->rate) return want;
+  /* Packet k is due once now >= t0 + k / rate, so 1 + floor(elapsed *
+     rate) are due: packet 0 goes at once. */
+  uint64_t due = (uint64_t)((unsigned __int128)(now - pc->t0) * pc->rate / 1000000000u) + 1;
+  if (due > pc->count) due = pc->count;
+  uint64_t ready = due > sent ? due - sent : 0;
+  if (ready < pc->min_burst && ready < left) {
+    uint64_t last = pc->min_burst < left ? sent + pc->min_burst : pc->count; /* the burst's last packet + 1 */
+    pc->now = now;
+    pc->wake = pc->t0 + (uint64_t)((unsigned __int128)(last - 1) * 1000000000u / pc->rate);
+    return 0;
+  }
+  return want < ready ? want : ready;
+}
+
+void sl_gen_pacer_wait(sl_gen_pacer_t *pc) {
+  if (pc->wake > pc->now + SLEEP_OVER_NS) sl_sleep_ns(pc->wake - pc->now - SLEEP_EARLY_NS, pc->stop);
+  else cpu_relax();
+}
+
+void sl_gen_pacer_backoff(sl_gen_pacer_t *pc) { sl_sleep_ns(BACKOFF_NS, pc->stop); }
+
+/* ---- sender ------------------------------------------------------------- */
 
 int sl_gen_send(const sl_gen_pool_t *p, const sl_gen_opts_t *o, sl_gen_result_t *res, sl_err_t *err) {
   memset(res, 0, sizeof *res);
@@ -276,32 +308,16 @@ int sl_gen_send(const sl_gen_pool_t *p, const sl_gen_opts_t *o, sl_gen_result_t 
     msg[j].msg_hdr.msg_namelen = connected ? 0 : sizeof addr[0];
   }
 
-  /* At rate R, wait until ~50 us worth of packets is due before sending:
-     fewer, larger sendmmsg calls, and bursts still far below any ring. */
-  uint64_t min_batch = o->rate / 20000;
-  if (min_batch < 1) min_batch = 1;
-  if (min_batch > SL_GEN_BATCH) min_batch = SL_GEN_BATCH;
-
   uint64_t i = 0, pi = 0; /* next packet, its pool index (i % cnt) */
-  uint64_t t0 = sl_now_ns(), t_last = t0, t_progress = t0;
+  uint64_t t0 = sl_now_ns(), t_last = t0;
+  sl_gen_pacer_t pc;
+  sl_gen_pacer_init(&pc, o->rate, o->count, SL_GEN_BATCH, o->stop, t0);
   int rc = 0;
-  while (i < o->count) {
-    if (o->stop && *o->stop) break;
-    uint64_t want = o->count - i;
-    if (want > SL_GEN_BATCH) want = SL_GEN_BATCH;
-    if (o->rate) {
-      uint64_t now = sl_now_ns();
-      uint64_t due = (uint64_t)((unsigned __int128)(now - t0) * o->rate / 1000000000u) + 1;
-      if (due > o->count) due = o->count;
-      uint64_t ready = due > i ? due - i : 0;
-      if (ready < min_batch && ready < o->count - i) {
-        uint64_t last = i + min_batch < o->count ? i + min_batch : o->count;
-        uint64_t at = due_ns(t0, last - 1, o->rate);
-        if (at > now + SLEEP_OVER_NS) sl_sleep_ns(at - now - SLEEP_EARLY_NS, o->stop);
-        else cpu_relax();
-        continue;
-      }
-      if (want > ready) want = ready;
+  while (i < o->count && !sl_gen_pacer_stopped(&pc)) {
+    uint64_t want = sl_gen_pacer_next_burst(&pc, i, sl_now_ns());
+    if (!want) {
+      sl_gen_pacer_wait(&pc);
+      continue;
     }
 
     uint64_t q = pi;
@@ -319,8 +335,8 @@ int sl_gen_send(const sl_gen_pool_t *p, const sl_gen_opts_t *o, sl_gen_result_t 
       uint64_t now = sl_now_ns();
       /* ECONNREFUSED: an ICMP unreachable from an earlier packet, reported
          on the connected socket; this call sent nothing, the next one will. */
-      if ((e == EINTR || e == ENOBUFS || e == EAGAIN || e == ECONNREFUSED) && now - t_progress < STALL_NS) {
-        if (e == ENOBUFS || e == EAGAIN) sl_sleep_ns(20000, o->stop);
+      if ((e == EINTR || e == ENOBUFS || e == EAGAIN || e == ECONNREFUSED) && !sl_gen_pacer_stalled(&pc, now)) {
+        if (e == ENOBUFS || e == EAGAIN) sl_gen_pacer_backoff(&pc);
         continue;
       }
       rc = sl_err_set(err, "gen: sendmmsg to %s:%u: %s", dst, o->dst_port[i % o->dst_port_cnt], strerror(e));
@@ -329,7 +345,8 @@ int sl_gen_send(const sl_gen_pool_t *p, const sl_gen_opts_t *o, sl_gen_result_t 
     for (int j = 0; j < n; j++) res->cat[sl_gen_pkt_cat(p, i + (uint64_t)j)]++;
     i += (uint64_t)n;
     pi = (pi + (uint64_t)n) % p->cnt;
-    t_last = t_progress = sl_now_ns();
+    t_last = sl_now_ns();
+    sl_gen_pacer_progress(&pc, t_last);
   }
   close(fd);
 

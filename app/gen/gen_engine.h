@@ -96,15 +96,73 @@ static inline uint32_t sl_gen_pkt_cat(const sl_gen_pool_t *p, uint64_t i) {
   return c == SL_GEN_VALID ? SL_GEN_DUP : c;
 }
 
+/* ---- pacer: the send schedule both senders (sendmmsg, AF_XDP) follow ----
+
+   Packet i is due at t0 + i / rate. At rate R the sender waits until
+   ~50 us of traffic (R/20000 packets, 1..burst_max) is due and then sends
+   it as one burst: fewer, larger syscalls, bursts still far below any ring.
+   Waits longer than ~150 us sleep (waking ~100 us early), shorter ones
+   spin. A sender that makes no progress (full buffers, full rings) backs
+   off in short sleeps and gives up after SL_GEN_STALL_NS. Plain state in
+   caller memory, no allocation, no syscall except the sleeps. */
+
+#define SL_GEN_STALL_NS 5000000000ull /* no progress this long: the sender fails */
+
+typedef struct {
+  uint64_t rate;       /* packets per second; 0: unpaced */
+  uint64_t count;      /* packets in the run */
+  uint64_t burst_max;  /* the sender's batch */
+  uint64_t min_burst;  /* paced: wait until this many are due */
+  uint64_t t0;         /* schedule origin (packet 0 is due at t0) */
+  uint64_t t_progress; /* last progress (sl_gen_pacer_progress), t0 at first */
+  uint64_t now, wake;  /* set by a next_burst that said wait: when it looked, when to go */
+  volatile int *stop;  /* if not NULL, the run ends once *stop != 0 */
+} sl_gen_pacer_t;
+
+/* sl_gen_pacer_init starts the schedule for count packets at rate (0:
+   unpaced) at time now (sl_now_ns), bursts of at most burst_max (>= 1).
+   stop may be NULL. Never fails. */
+void sl_gen_pacer_init(sl_gen_pacer_t *pc, uint64_t rate, uint64_t count, uint64_t burst_max, volatile int *stop,
+                       uint64_t now);
+
+/* sl_gen_pacer_next_burst: how many packets may go at time now when sent
+   (< count) have gone. Unpaced: min(count - sent, burst_max). Paced: 0
+   until min_burst packets are due (or every remaining one is), then every
+   due packet up to burst_max; after 0 call sl_gen_pacer_wait and ask again.
+   Pure arithmetic, no syscall. */
+uint64_t sl_gen_pacer_next_burst(sl_gen_pacer_t *pc, uint64_t sent, uint64_t now);
+
+/* sl_gen_pacer_wait, after next_burst returned 0: sleeps until ~100 us
+   before the burst is due when that is over ~150 us away (a signal that
+   sets the stop flag cuts the sleep short), else spins once (one pause)
+   and returns, so the caller re-checks the clock and may do other work
+   (e.g. reap completions). */
+void sl_gen_pacer_wait(sl_gen_pacer_t *pc);
+
+/* sl_gen_pacer_stopped: non-zero once the stop flag is set. */
+static inline int sl_gen_pacer_stopped(const sl_gen_pacer_t *pc) { return pc->stop && *pc->stop; }
+
+/* sl_gen_pacer_progress records that packets went (or completed) at now. */
+static inline void sl_gen_pacer_progress(sl_gen_pacer_t *pc, uint64_t now) { pc->t_progress = now; }
+
+/* sl_gen_pacer_stalled: non-zero when nothing progressed for over
+   SL_GEN_STALL_NS before now; the sender should then fail. */
+static inline int sl_gen_pacer_stalled(const sl_gen_pacer_t *pc, uint64_t now) {
+  return now - pc->t_progress > SL_GEN_STALL_NS;
+}
+
+/* sl_gen_pacer_backoff sleeps 20 us (cut short like wait's sleep): what a
+   sender does when the kernel took nothing and it is not stalled yet. */
+void sl_gen_pacer_backoff(sl_gen_pacer_t *pc);
+
 /* sl_gen_send sends o->count packets from p to o's destination over one
    UDP socket with sendmmsg, batches of up to SL_GEN_BATCH, paced to o->rate
-   (sleeping for gaps over ~150 us, spinning for shorter ones; at rate R it
-   sends bursts of ~R/20000 packets, i.e. ~50 us of traffic), and fills res
-   with what the kernel accepted. Stops early, successfully, when *o->stop
-   becomes non-zero. A full send buffer (ENOBUFS/EAGAIN) is retried with
-   short sleeps for up to 5 s without progress. Fails on socket errors and
-   other send errors (errno text in err); res then counts what was sent
-   before the failure. */
+   by the pacer above, and fills res with what the kernel accepted. Stops
+   early, successfully, when *o->stop becomes non-zero. A full send buffer
+   (ENOBUFS/EAGAIN) is retried with the pacer's backoff until it stalls
+   (SL_GEN_STALL_NS without progress). Fails on socket errors and other
+   send errors (errno text in err); res then counts what was sent before
+   the failure. */
 int sl_gen_send(const sl_gen_pool_t *p, const sl_gen_opts_t *o, sl_gen_result_t *res, sl_err_t *err);
 
 /* sl_gen_run: sl_gen_pool_new, sl_gen_send, sl_gen_pool_delete. res is

@@ -22,9 +22,6 @@
 #define XSK_FRAME_SZ 2048u
 #define XSK_RING_DEFAULT 1024u
 #define XSK_QUEUES_MAX 64u
-#define STALL_NS 5000000000ull  /* no completion and no room for this long: give up */
-#define SLEEP_OVER_NS 150000ull /* pacing gaps longer than this sleep, shorter ones spin */
-#define SLEEP_EARLY_NS 100000ull
 #define BATCH 64u
 #define KICKS_MAX 256u /* per flush: 256 kicks x 32 frames covers any ring we make */
 #define SPORT_BASE 10000u
@@ -248,10 +245,6 @@ static int flush(tx_t *s, txq_t *t) {
   return 0;
 }
 
-static inline uint64_t due_ns(uint64_t t0, uint64_t i, uint64_t rate) {
-  return t0 + (uint64_t)((unsigned __int128)i * 1000000000u / rate);
-}
-
 int sl_gen_send_xsk(const sl_gen_pool_t *p, const sl_gen_opts_t *o, const sl_gen_xsk_opts_t *x,
                     sl_gen_result_t *res, sl_err_t *err) {
   memset(res, 0, sizeof *res);
@@ -280,28 +273,16 @@ int sl_gen_send_xsk(const sl_gen_pool_t *p, const sl_gen_opts_t *o, const sl_gen
   fa.src_ip4 = ad.src_ip4;
   fa.dst_ip4 = ad.dst_ip4;
 
-  uint64_t min_batch = o->rate / 20000;
-  if (min_batch < 1) min_batch = 1;
-  if (min_batch > BATCH) min_batch = BATCH;
   uint64_t i = 0;
-  uint64_t t0 = sl_now_ns(), t_progress = t0;
-  while (!rc && i < o->count) {
-    if (o->stop && *o->stop) break;
-    uint64_t want = o->count - i;
-    if (want > BATCH) want = BATCH;
-    if (o->rate) {
-      uint64_t now = sl_now_ns();
-      uint64_t due = (uint64_t)((unsigned __int128)(now - t0) * o->rate / 1000000000u) + 1;
-      if (due > o->count) due = o->count;
-      uint64_t ready = due > i ? due - i : 0;
-      if (ready < min_batch && ready < o->count - i) {
-        uint64_t last = i + min_batch < o->count ? i + min_batch : o->count;
-        uint64_t at = due_ns(t0, last - 1, o->rate);
-        if (at > now + SLEEP_OVER_NS) sl_sleep_ns(at - now - SLEEP_EARLY_NS, o->stop);
-        for (uint32_t k = 0; k < qcnt; k++) reap(&s, &s.q[k]);
-        continue;
-      }
-      if (want > ready) want = ready;
+  uint64_t t0 = sl_now_ns();
+  sl_gen_pacer_t pc;
+  sl_gen_pacer_init(&pc, o->rate, o->count, BATCH, o->stop, t0);
+  while (!rc && i < o->count && !sl_gen_pacer_stopped(&pc)) {
+    uint64_t want = sl_gen_pacer_next_burst(&pc, i, sl_now_ns());
+    if (!want) {
+      sl_gen_pacer_wait(&pc);
+      for (uint32_t k = 0; k < qcnt; k++) reap(&s, &s.q[k]); /* frames free up while we wait */
+      continue;
     }
 
     /* Packet i+j goes to queue (i+j) % qcnt; the batch ends at the first
@@ -343,18 +324,18 @@ int sl_gen_send_xsk(const sl_gen_pool_t *p, const sl_gen_opts_t *o, const sl_gen
     uint64_t now = sl_now_ns();
     if (j) {
       i += j;
-      t_progress = now;
-    } else if (now - t_progress > STALL_NS) {
+      sl_gen_pacer_progress(&pc, now);
+    } else if (sl_gen_pacer_stalled(&pc, now)) {
       rc = sl_err_set(err, "gen --interface %s: the kernel completed no frame for %.0f s (link down or driver "
-                      "stuck?)", ifn, (double)STALL_NS / 1e9);
+                      "stuck?)", ifn, (double)SL_GEN_STALL_NS / 1e9);
     } else {
-      sl_sleep_ns(20000, o->stop); /* every ring is full: let the kernel catch up */
+      sl_gen_pacer_backoff(&pc); /* every ring is full: let the kernel catch up */
     }
   }
 
   /* Drain: every submitted frame completes (counted) or the stall ends it. */
   uint64_t outstanding = 1, last_done = s.completed;
-  t_progress = sl_now_ns();
+  sl_gen_pacer_progress(&pc, sl_now_ns());
   while (outstanding) {
     outstanding = 0;
     for (uint32_t k = 0; k < qcnt; k++) {
@@ -369,14 +350,14 @@ int sl_gen_send_xsk(const sl_gen_pool_t *p, const sl_gen_opts_t *o, const sl_gen
     uint64_t now = sl_now_ns();
     if (s.completed != last_done) {
       last_done = s.completed;
-      t_progress = now;
-    } else if (now - t_progress > STALL_NS) {
+      sl_gen_pacer_progress(&pc, now);
+    } else if (sl_gen_pacer_stalled(&pc, now)) {
       if (!rc)
         rc = sl_err_set(err, "gen --interface %s: %llu frames never completed (link down or driver stuck?)", ifn,
                         (unsigned long long)outstanding);
       break;
     }
-    sl_sleep_ns(20000, NULL);
+    sl_sleep_ns(20000, NULL); /* not the pacer's backoff: the stop flag, likely set, must not cut the drain */
   }
   uint64_t t_end = sl_now_ns();
 

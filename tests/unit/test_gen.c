@@ -1,6 +1,7 @@
 /* Unit tests for app/gen: the transaction builder (checked against the
    verify tile's strict parser and libsodium), the packet pool, the
-   sendmmsg sender on loopback, and the `sluice gen` command line. */
+   send pacer, the sendmmsg sender on loopback, and the `sluice gen`
+   command line. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
@@ -450,6 +451,83 @@ START_TEST(send_spreads_over_ports_round_robin) {
 }
 END_TEST
 
+/* ---- pacer: the schedule, on a synthetic clock ---- */
+
+#define T0 1000000000ull
+
+START_TEST(pacer_unpaced_gives_whole_batches_then_the_rest) {
+  sl_gen_pacer_t pc;
+  sl_gen_pacer_init(&pc, 0, 100, 64, NULL, T0);
+  ck_assert_uint_eq(sl_gen_pacer_next_burst(&pc, 0, T0), 64);
+  ck_assert_uint_eq(sl_gen_pacer_next_burst(&pc, 64, T0), 36);
+}
+END_TEST
+
+START_TEST(pacer_at_low_rate_sends_each_packet_when_due) {
+  sl_gen_pacer_t pc;
+  sl_gen_pacer_init(&pc, 1000, 10, 64, NULL, T0); /* one packet per ms */
+  ck_assert_uint_eq(sl_gen_pacer_next_burst(&pc, 0, T0), 1);
+  ck_assert_uint_eq(sl_gen_pacer_next_burst(&pc, 1, T0 + 999999), 0);
+  ck_assert_uint_eq(pc.wake, T0 + 1000000);
+  ck_assert_uint_eq(sl_gen_pacer_next_burst(&pc, 1, T0 + 1000000), 1);
+  ck_assert_uint_eq(sl_gen_pacer_next_burst(&pc, 1, T0 + 3500000), 3); /* late: everything due goes */
+}
+END_TEST
+
+START_TEST(pacer_waits_for_50us_of_traffic_then_sends_what_is_due) {
+  sl_gen_pacer_t pc;
+  sl_gen_pacer_init(&pc, 200000, 1000, 64, NULL, T0); /* 5 us apart: bursts of 10 */
+  ck_assert_uint_eq(sl_gen_pacer_next_burst(&pc, 0, T0), 0);
+  ck_assert_uint_eq(pc.wake, T0 + 9 * 5000); /* when the 10th is due */
+  ck_assert_uint_eq(sl_gen_pacer_next_burst(&pc, 0, T0 + 44999), 0);
+  ck_assert_uint_eq(sl_gen_pacer_next_burst(&pc, 0, T0 + 45000), 10);
+  ck_assert_uint_eq(sl_gen_pacer_next_burst(&pc, 10, T0 + 45000), 0);
+  ck_assert_uint_eq(sl_gen_pacer_next_burst(&pc, 10, T0 + 1000000), 64); /* 191 due, one batch at most */
+}
+END_TEST
+
+START_TEST(pacer_sends_a_short_tail_once_all_of_it_is_due) {
+  sl_gen_pacer_t pc;
+  sl_gen_pacer_init(&pc, 200000, 5, 64, NULL, T0);
+  ck_assert_uint_eq(sl_gen_pacer_next_burst(&pc, 0, T0), 0);
+  ck_assert_uint_eq(pc.wake, T0 + 4 * 5000);
+  ck_assert_uint_eq(sl_gen_pacer_next_burst(&pc, 0, T0 + 20000), 5);
+}
+END_TEST
+
+START_TEST(pacer_wait_sleeps_until_just_before_a_far_burst) {
+  sl_gen_pacer_t pc;
+  uint64_t t0 = sl_now_ns();
+  sl_gen_pacer_init(&pc, 10, 10, 64, NULL, t0); /* 100 ms apart */
+  ck_assert_uint_eq(sl_gen_pacer_next_burst(&pc, 1, t0), 0);
+  sl_gen_pacer_wait(&pc);
+  uint64_t slept = sl_now_ns() - t0;
+  ck_assert_msg(slept >= 99900000ull && slept < 1000000000ull, "slept %llu ns", (unsigned long long)slept);
+}
+END_TEST
+
+START_TEST(pacer_declares_a_stall_only_after_the_bound) {
+  sl_gen_pacer_t pc;
+  sl_gen_pacer_init(&pc, 0, 10, 64, NULL, T0);
+  ck_assert(!sl_gen_pacer_stalled(&pc, T0 + SL_GEN_STALL_NS));
+  ck_assert(sl_gen_pacer_stalled(&pc, T0 + SL_GEN_STALL_NS + 1));
+  sl_gen_pacer_progress(&pc, T0 + SL_GEN_STALL_NS);
+  ck_assert(!sl_gen_pacer_stalled(&pc, T0 + SL_GEN_STALL_NS + 1));
+}
+END_TEST
+
+START_TEST(pacer_reports_the_stop_flag) {
+  volatile int stop = 0;
+  sl_gen_pacer_t pc;
+  sl_gen_pacer_init(&pc, 0, 10, 64, &stop, T0);
+  ck_assert(!sl_gen_pacer_stopped(&pc));
+  stop = 1;
+  ck_assert(sl_gen_pacer_stopped(&pc));
+  sl_gen_pacer_init(&pc, 0, 10, 64, NULL, T0);
+  ck_assert(!sl_gen_pacer_stopped(&pc));
+}
+END_TEST
+
 START_TEST(send_paces_to_the_requested_rate) {
   uint16_t port;
   int fd = receiver(&port);
@@ -590,6 +668,16 @@ int main(void) {
   tcase_add_test(tp, cycled_packets_count_valid_repeats_as_dups);
   tcase_add_test(tp, opts_check_rejects_bad_ratios_and_ports);
   suite_add_tcase(s, tp);
+
+  TCase *tc = tcase_create("pacer");
+  tcase_add_test(tc, pacer_unpaced_gives_whole_batches_then_the_rest);
+  tcase_add_test(tc, pacer_at_low_rate_sends_each_packet_when_due);
+  tcase_add_test(tc, pacer_waits_for_50us_of_traffic_then_sends_what_is_due);
+  tcase_add_test(tc, pacer_sends_a_short_tail_once_all_of_it_is_due);
+  tcase_add_test(tc, pacer_wait_sleeps_until_just_before_a_far_burst);
+  tcase_add_test(tc, pacer_declares_a_stall_only_after_the_bound);
+  tcase_add_test(tc, pacer_reports_the_stop_flag);
+  suite_add_tcase(s, tc);
 
   TCase *ts = tcase_create("send");
   tcase_set_timeout(ts, 60);

@@ -32,6 +32,10 @@ for bin in "${bins[@]}"; do
       # The embedded default is the one input that reaches every config key.
       cp -n config/default.toml "$corpus/default.toml" 2>/dev/null
       ;;
+    txn)
+      # Six real mainnet-shaped transactions: the parser's deepest paths.
+      [ -d "$SLUICE_SHARED/vectors/solana-txn" ] && seeds+=("$SLUICE_SHARED/vectors/solana-txn")
+      ;;
   esac
   echo "=== fuzz_$name: ${secs} s"
   log=build/fuzz/fuzz_$name.log

@@ -28,6 +28,9 @@
 #define SUP_DRAIN_TIMEOUT_NS (15ull * 1000000000ull)
 /* Watch loop period: a dead tile is noticed within this (plus SIGCHLD). */
 #define SUP_WATCH_MS 5
+/* A running tile heartbeats every millisecond; one silent this long is
+   stuck (or starved of CPU) and the operator hears of it. */
+#define SUP_STALE_NS (2ull * 1000000000ull)
 
 static volatile sig_atomic_t stop_signal;
 
@@ -84,6 +87,7 @@ typedef struct {
   char name[SL_TOPO_TILE_MAX][16];
   sl_prom_server_t prom;
   int prom_up;
+  int stale[SL_TOPO_TILE_MAX]; /* a stale-heartbeat warning is out for this tile */
 } sup_t;
 
 /* Chooses and sets up the net provider. XDP is installed here, in the
@@ -223,11 +227,28 @@ static void log_summary(sup_t *s) {
           (unsigned long)v[SL_TILE_SINK][SL_M_SINK_TXNS]);
 }
 
+/* Warns once per episode about a running tile whose heartbeat stopped. */
+static void check_heartbeats(sup_t *s) {
+  uint64_t now = sl_now_ns();
+  for (uint32_t id = 0; id < s->topo->tile_cnt; id++) {
+    const sl_metrics_t *m = sl_topo_metrics(&s->wksp, s->topo, id);
+    if (!s->live[id] || sl_metrics_get(m, SL_M_STATE) != SL_TILE_RUNNING) continue;
+    uint64_t hb = sl_metrics_get(m, SL_M_HEARTBEAT_NS);
+    int stale = hb && now > hb && now - hb > SUP_STALE_NS;
+    if (stale && !s->stale[id])
+      SL_WARN("tile %s (pid %d) has not heartbeat for %.1f s: stuck, or starved of CPU", s->name[id],
+              (int)s->pid[id], (double)(now - hb) / 1e9);
+    else if (!stale && s->stale[id])
+      SL_INFO("tile %s heartbeats again", s->name[id]);
+    s->stale[id] = stale;
+  }
+}
+
 /* Watches the tiles until all exit after a stop (0) or one fails (1). */
 static int watch(sup_t *s) {
   uint32_t cnt = s->topo->tile_cnt, live_cnt = cnt;
   int stopping = 0;
-  uint64_t deadline = 0;
+  uint64_t deadline = 0, next_hb_check = 0;
   while (live_cnt) {
     int status;
     pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -256,6 +277,10 @@ static int watch(sup_t *s) {
              (unsigned long long)(SUP_DRAIN_TIMEOUT_NS / 1000000000ull));
       kill_all(s);
       return 1;
+    }
+    if (sl_now_ns() > next_hb_check) {
+      check_heartbeats(s);
+      next_hb_check = sl_now_ns() + 100000000ull;
     }
     if (s->prom_up)
       sl_prom_server_poll(&s->prom, &s->wksp, SUP_WATCH_MS);

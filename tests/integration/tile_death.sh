@@ -49,4 +49,24 @@ else
   not_ok "supervisor test instance did not start"
 fi
 
+# A tile that stops heartbeating (SIGSTOP) is reported, and recovers.
+name=$(uniq_name hb)
+write_config "$TMP/hb.toml" "$name" "$PORT"
+start_instance "$TMP/hb.toml" "$TMP/hb.log"
+sup=$INST_PID
+if wait_running "$name" 20; then
+  victim=$(python3 -c 'import json,sys
+print([t["pid"] for t in json.loads(sys.argv[1])["tiles"] if t["kind"]=="verify"][0])' "$(mon "$name")")
+  kill -STOP "$victim"
+  for i in $(seq 60); do grep -q "has not heartbeat" "$TMP/hb.log" && break; sleep 0.1; done
+  check "stalled tile: supervisor warns it has not heartbeat" grep -q "tile verify:0 (pid $victim) has not heartbeat" "$TMP/hb.log"
+  kill -CONT "$victim"
+  for i in $(seq 30); do grep -q "heartbeats again" "$TMP/hb.log" && break; sleep 0.1; done
+  check "stalled tile: recovery is reported" grep -q "tile verify:0 heartbeats again" "$TMP/hb.log"
+  kill -TERM "$sup"; wait_gone "$sup" 20
+  eq "stalled tile: the instance still stops cleanly" 0 "$EXIT_CODE"
+else
+  not_ok "heartbeat test instance did not start"
+fi
+
 finish

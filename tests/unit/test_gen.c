@@ -623,9 +623,9 @@ START_TEST(cmd_rejects_bad_usage_with_status_2) {
 }
 END_TEST
 
-START_TEST(cmd_interface_mode_is_not_built_yet) {
+START_TEST(cmd_interface_mode_on_a_missing_interface_exits_1) {
   char out[1024];
-  char *argv[] = {"gen", "--dst", "127.0.0.1:9", "--interface", "lo", NULL};
+  char *argv[] = {"gen", "--dst", "127.0.0.1:9", "--count", "10", "--interface", "sl-no-such0", NULL};
   ck_assert_int_eq(run_cmd(argv, out, sizeof out), 1);
 }
 END_TEST
@@ -688,7 +688,7 @@ int main(void) {
   tcase_add_test(ts, send_failure_names_the_destination);
   tcase_add_test(ts, json_summary_has_the_documented_keys);
   tcase_add_test(ts, cmd_rejects_bad_usage_with_status_2);
-  tcase_add_test(ts, cmd_interface_mode_is_not_built_yet);
+  tcase_add_test(ts, cmd_interface_mode_on_a_missing_interface_exits_1);
   tcase_add_test(ts, cmd_prints_one_json_line);
   suite_add_tcase(s, ts);
 

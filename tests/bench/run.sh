@@ -34,6 +34,7 @@ run_bench ring --runs 5 --count 20000000
 run_bench verify
 run_bench verify_tile --count 30000
 run_bench uring --runs 3 --count 500000 --drain 200000
+run_bench net
 run_script e2e ./tests/bench/e2e.sh "$build"
 
 [ ${#failed[@]} -eq 0 ] || echo "benchmarks that failed: ${failed[*]}"

@@ -80,6 +80,8 @@ static uint32_t net_poll(sl_tile_t *t) {
   sl_net_pkt_t pkts[NET_BURST];
   uint32_t n = c->rx.ops->rx_burst(&c->rx, pkts, NET_BURST);
   if (!n) return 0;
+  /* One clock read per burst: every frame of a burst arrived within it, and
+     a read per frame cost ~25 ns of the tile's ~80 ns per packet. */
   uint32_t ts = sl_ts32();
   uint32_t give_back[2 * NET_BURST];
   uint32_t give_cnt = 0;
@@ -104,7 +106,7 @@ static uint32_t net_poll(sl_tile_t *t) {
     }
     *owner = p->frame;
     uint64_t sig = sl_frame_sig(c->sig_seed, f + fr.payload_off, fr.payload_sz);
-    sl_ring_publish(&c->out, sig, (uint32_t)(p->addr >> 6), (uint16_t)p->sz, 0, ts, sl_ts32());
+    sl_ring_publish(&c->out, sig, (uint32_t)(p->addr >> 6), (uint16_t)p->sz, 0, ts, ts);
     c->published++;
   }
   if (give_cnt) c->rx.ops->release(&c->rx, give_back, give_cnt);

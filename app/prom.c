@@ -82,6 +82,7 @@ static const struct {
     {SL_TILE_NET, "xdp_rx_invalid_descs", "XDP_STATISTICS rx_invalid_descs."},
     {SL_TILE_NET, "xdp_fill_empty_descs", "XDP_STATISTICS rx_fill_ring_empty_descs."},
     {SL_TILE_NET, "rx_truncated", "Datagrams larger than a frame."},
+    {SL_TILE_NET, "sock_rx_dropped", "Datagrams the kernel dropped on the io_uring provider's sockets (receive buffer full)."},
     {SL_TILE_VERIFY, "in_frags", "Frags of this tile's share read intact."},
     {SL_TILE_VERIFY, "overrun", "Frags lost to lapping while polling, all input rings."},
     {SL_TILE_VERIFY, "parse_fail", "Transactions that failed the strict parse."},

@@ -39,6 +39,7 @@ static const metric_def_t net_defs[SL_M_NET_END - SL_M_COMMON_CNT] = {
     [SL_M_NET_XDP_RX_INVALID_DESCS - 16] = {"xdp_rx_invalid_descs", C},
     [SL_M_NET_XDP_FILL_EMPTY_DESCS - 16] = {"xdp_fill_empty_descs", C},
     [SL_M_NET_RX_TRUNCATED - 16] = {"rx_truncated", C},
+    [SL_M_NET_SOCK_RX_DROPPED - 16] = {"sock_rx_dropped", C},
 };
 
 static const metric_def_t verify_defs[SL_M_VERIFY_END - SL_M_COMMON_CNT] = {

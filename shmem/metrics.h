@@ -68,7 +68,9 @@ enum {
   SL_M_NET_XDP_RX_INVALID_DESCS = 25, /* XDP_STATISTICS rx_invalid_descs */
   SL_M_NET_XDP_FILL_EMPTY_DESCS = 26, /* XDP_STATISTICS rx_fill_ring_empty_descs */
   SL_M_NET_RX_TRUNCATED = 27, /* datagrams larger than a frame */
-  SL_M_NET_END = 28,
+  SL_M_NET_SOCK_RX_DROPPED = 28, /* io_uring: datagrams the kernel dropped on our sockets
+                                    (receive buffer full), SO_MEMINFO */
+  SL_M_NET_END = 29,
 };
 
 /* Verify tile. in_frags = parse_fail + dedup_drop + sigverify_fail + verified. */

@@ -29,6 +29,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <liburing.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -100,10 +101,16 @@ typedef struct {
   uint32_t not_armed;  /* sockets not in SOCK_ARMED */
   int resubmit;        /* an earlier submit failed: SQEs still queued */
   uint64_t syscalls, fill_empty, truncated, empty, cqe_errors;
+  uint64_t sock_drops; /* SO_MEMINFO drops over the sockets, as last read */
+  uint64_t hk_rounds;  /* housekeeping calls, to pace read_drops */
   int last_err;        /* the latest error that ended a multishot (for stop's log) */
   uint32_t sock_cnt;
   uring_sock_t sock[SL_NET_URING_PORTS_MAX];
 } uring_t;
+
+/* Housekeeping rounds between two reads of the sockets' drop counters
+   (~1 s at the tile's 1 ms housekeeping). */
+#define SL_NET_URING_DROPS_EVERY 1024u
 
 static inline uint8_t *frame_mem(const uring_t *u, uint32_t frame) {
   return u->frame0 + (uint64_t)frame * u->frame_sz;
@@ -277,11 +284,29 @@ static void uring_release(sl_net_rx_t *rx, const uint32_t *frames, uint32_t cnt)
   for (uint32_t i = k; i < cnt; i++) u->free_stk[u->free_cnt++] = frames[i];
 }
 
+/* Datagrams the kernel dropped on our sockets before we could take them
+   (receive buffer full): SO_MEMINFO's drop count, summed over the sockets.
+   One getsockopt per socket, so only every SL_NET_URING_DROPS_EVERY
+   housekeeping rounds. */
+static void read_drops(uring_t *u) {
+  uint64_t drops = 0;
+  for (uint32_t i = 0; i < u->sock_cnt; i++) {
+    uint32_t mi[SK_MEMINFO_VARS];
+    socklen_t len = sizeof mi;
+    if (u->sock[i].fd >= 0 && !getsockopt(u->sock[i].fd, SOL_SOCKET, SO_MEMINFO, mi, &len) &&
+        len > SK_MEMINFO_DROPS * sizeof(uint32_t))
+      drops += mi[SK_MEMINFO_DROPS];
+  }
+  u->sock_drops = drops;
+}
+
 static void uring_housekeep(sl_net_rx_t *rx, sl_metrics_t *m) {
   uring_t *u = rx->impl;
   if (u->free_cnt) refill(u);
   if (u->not_armed || u->resubmit) arm_pending(u, 1);
+  if (++u->hk_rounds % SL_NET_URING_DROPS_EVERY == 0) read_drops(u);
   if (!m) return;
+  sl_metrics_set(m, SL_M_NET_SOCK_RX_DROPPED, u->sock_drops);
   sl_metrics_set(m, SL_M_NET_SYSCALLS, u->syscalls);
   sl_metrics_set(m, SL_M_NET_FILL_RING_EMPTY, u->fill_empty);
   sl_metrics_set(m, SL_M_NET_RX_TRUNCATED, u->truncated);

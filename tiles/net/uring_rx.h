@@ -131,9 +131,12 @@ typedef struct {
      tail store per call), else onto the free list, which refills the ring
      on later calls. Never a syscall. Assumes each frame came from rx_burst
      and is released once.
-   - housekeep: stores SL_M_NET_SYSCALLS, SL_M_NET_FILL_RING_EMPTY and
-     SL_M_NET_RX_TRUNCATED into m (absolute values; m may be NULL);
-     refills, and re-arms what is due (a syscall only then).
+   - housekeep: stores SL_M_NET_SYSCALLS, SL_M_NET_FILL_RING_EMPTY,
+     SL_M_NET_RX_TRUNCATED and SL_M_NET_SOCK_RX_DROPPED into m (absolute
+     values; m may be NULL); refills, and re-arms what is due (a syscall
+     only then). Every 1024th call it also reads each socket's kernel drop
+     count (one getsockopt SO_MEMINFO per socket): datagrams lost to a full
+     receive buffer are counted, not silent.
    - stop: cancels the receives and waits for them (up to 200 ms, so the
      port is free when stop returns), closes the sockets and the ring,
      frees the provider; rx keeps no-op ops (rx_burst returns 0) so late

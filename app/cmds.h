@@ -4,11 +4,18 @@
 #ifndef SL_APP_CMDS_H
 #define SL_APP_CMDS_H
 
+#include "config/config.h"
+
 int sl_cmd_run(int argc, char **argv);
 int sl_cmd_monitor(int argc, char **argv);
 int sl_cmd_gen(int argc, char **argv);
 int sl_cmd_demo(int argc, char **argv);
 int sl_cmd_configure(int argc, char **argv);
 int sl_cmd_config(int argc, char **argv);
+
+/* sl_app_load_config loads the config at path (NULL: the embedded default)
+   into cfg; on error prints "sluice: FILE:LINE:COL: message" to stderr and
+   returns 2 (the exit status for a bad config), else 0. */
+int sl_app_load_config(const char *path, sl_config_t *cfg);
 
 #endif

@@ -114,11 +114,7 @@ int sl_cmd_demo(int argc, char **argv) {
     return 2;
   }
   static sl_config_t cfg;
-  sl_err_t err = {{0}};
-  if (sl_config_load(&cfg, path, &err)) {
-    fprintf(stderr, "sluice: %s\n", err.msg);
-    return 2;
-  }
+  if (sl_app_load_config(path, &cfg)) return 2;
   sl_log_set_level(cfg.log.level);
   const char *mount = cfg.shmem.hugetlbfs_mount;
 

@@ -19,10 +19,13 @@ int sl_cmd_run(int argc, char **argv) {
     }
   }
   static sl_config_t cfg;
+  int rc = sl_app_load_config(path, &cfg);
+  return rc ? rc : sl_supervise(&cfg);
+}
+
+int sl_app_load_config(const char *path, sl_config_t *cfg) {
   sl_err_t err = {{0}};
-  if (sl_config_load(&cfg, path, &err)) {
-    fprintf(stderr, "sluice: %s\n", err.msg);
-    return 2;
-  }
-  return sl_supervise(&cfg);
+  if (!sl_config_load(cfg, path, &err)) return 0;
+  fprintf(stderr, "sluice: %s\n", err.msg);
+  return 2;
 }

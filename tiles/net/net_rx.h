@@ -53,6 +53,11 @@ struct sl_net_rx {
   char mode[16]; /* "io_uring", "xdp/drv", "xdp/skb" (for the monitor) */
 };
 
+/* Ops of a provider after its stop: rx_burst returns 0, the rest do
+   nothing, so calls that come late are harmless. Every provider's stop
+   leaves these in rx->ops. */
+extern const sl_net_rx_ops_t sl_net_rx_stopped_ops;
+
 /* Where a provider's frames are: passed to every provider's open. */
 typedef struct {
   uint8_t *wksp_base; /* local address of the workspace */

@@ -356,22 +356,6 @@ static void uring_free(uring_t *u) {
   free(u);
 }
 
-static uint32_t stopped_rx_burst(sl_net_rx_t *rx, sl_net_pkt_t *pkts, uint32_t max) {
-  (void)rx, (void)pkts, (void)max;
-  return 0;
-}
-static void stopped_release(sl_net_rx_t *rx, const uint32_t *frames, uint32_t cnt) {
-  (void)rx, (void)frames, (void)cnt;
-}
-static void stopped_housekeep(sl_net_rx_t *rx, sl_metrics_t *m) { (void)rx, (void)m; }
-static void stopped_stop(sl_net_rx_t *rx) { (void)rx; }
-
-static const sl_net_rx_ops_t stopped_ops = {
-    .rx_burst = stopped_rx_burst,
-    .release = stopped_release,
-    .housekeep = stopped_housekeep,
-    .stop = stopped_stop,
-};
 
 static void uring_stop(sl_net_rx_t *rx) {
   uring_t *u = rx->impl;
@@ -380,7 +364,7 @@ static void uring_stop(sl_net_rx_t *rx) {
             (unsigned long long)u->cqe_errors, strerror(u->last_err));
   uring_free(u);
   rx->impl = NULL;
-  rx->ops = &stopped_ops;
+  rx->ops = &sl_net_rx_stopped_ops;
 }
 
 static const sl_net_rx_ops_t uring_ops = {

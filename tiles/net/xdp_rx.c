@@ -308,18 +308,6 @@ static void xdp_housekeep(sl_net_rx_t *rx, sl_metrics_t *m) {
   sl_metrics_set(m, SL_M_NET_FILL_RING_EMPTY, p->fill_dry);
 }
 
-static uint32_t stopped_rx_burst(sl_net_rx_t *rx, sl_net_pkt_t *pkts, uint32_t max) {
-  (void)rx, (void)pkts, (void)max;
-  return 0;
-}
-static void stopped_release(sl_net_rx_t *rx, const uint32_t *frames, uint32_t cnt) {
-  (void)rx, (void)frames, (void)cnt;
-}
-static void stopped_housekeep(sl_net_rx_t *rx, sl_metrics_t *m) { (void)rx, (void)m; }
-static void stopped_stop(sl_net_rx_t *rx) { (void)rx; }
-
-static const sl_net_rx_ops_t stopped_ops = {stopped_rx_burst, stopped_release, stopped_housekeep,
-                                            stopped_stop};
 
 static void xdp_stop(sl_net_rx_t *rx) {
   xdp_rx_t *p = rx->impl;
@@ -327,7 +315,7 @@ static void xdp_stop(sl_net_rx_t *rx) {
   free(p->free_stk);
   free(p);
   rx->impl = NULL;
-  rx->ops = &stopped_ops;
+  rx->ops = &sl_net_rx_stopped_ops;
 }
 
 static const sl_net_rx_ops_t xdp_ops = {xdp_rx_burst, xdp_release, xdp_housekeep, xdp_stop};

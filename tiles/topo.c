@@ -5,7 +5,7 @@
 
 #include "shmem/ring.h"
 #include "shmem/tcache.h"
-#include "tiles/net/frame.h"
+#include "tiles/frame.h"
 
 /* Verified frames are copied once into the verify ring's payload slots, so
    a slot holds the largest frame a net tile may publish. */

@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "tiles/net/frame.h"
+#include "tiles/frame.h"
 #include "tiles/net/xsk.h"
 #include "util/time.h"
 

@@ -98,7 +98,7 @@
 #include "shmem/metrics.h"
 #include "shmem/ring.h"
 #include "shmem/wksp.h"
-#include "tiles/net/frame.h"
+#include "tiles/frame.h"
 #include "tiles/net/net_tile.h"
 #include "tiles/net/xdp_rx.h"
 #include "tiles/net/xsk.h"

@@ -49,7 +49,7 @@
 #include <unistd.h>
 
 #include "shmem/metrics.h"
-#include "tiles/net/frame.h"
+#include "tiles/frame.h"
 #include "tiles/net/uring_rx.h"
 #include "util/log.h"
 #include "util/time.h"
@@ -356,8 +356,8 @@ int main(int argc, char **argv) {
   if (runs < 1) runs = 1;
   if (runs > MAX_RUNS) runs = MAX_RUNS;
   for (int s = 0; s < nsizes; s++)
-    if (!sizes[s] || sizes[s] > SL_TXN_MTU) {
-      fprintf(stderr, "sizes must be 1..%u\n", SL_TXN_MTU);
+    if (!sizes[s] || sizes[s] > SL_FRAME_PAYLOAD_MAX) {
+      fprintf(stderr, "sizes must be 1..%u\n", SL_FRAME_PAYLOAD_MAX);
       return 2;
     }
   sl_log_set_level(SL_LOG_WARN);

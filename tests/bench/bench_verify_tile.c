@@ -21,7 +21,7 @@
 #include "config/config.h"
 #include "shmem/ring.h"
 #include "shmem/wksp.h"
-#include "tiles/net/frame.h"
+#include "tiles/frame.h"
 #include "tiles/tile.h"
 #include "tiles/topo.h"
 #include "tiles/verify/sigverify.h"

@@ -8,14 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tiles/net/frame.h"
+#include "tiles/frame.h"
 
 static void check(const uint8_t *data, uint32_t size) {
   sl_frame_t fr;
   int rc = sl_frame_parse(data, size, &fr);
   if (rc > 0 || rc < -SL_FRAME_ERR_CNT) abort();
   if (rc != 0) return;
-  if (fr.payload_sz == 0 || fr.payload_sz > SL_TXN_MTU) abort();
+  if (fr.payload_sz == 0 || fr.payload_sz > SL_FRAME_PAYLOAD_MAX) abort();
   if ((uint32_t)fr.payload_off + fr.payload_sz > size) abort();
   if (fr.payload_off < SL_FRAME_HDR_SZ || fr.payload_off > SL_FRAME_ETH_SZ + SL_FRAME_IP4_MAX_SZ + SL_FRAME_UDP_SZ)
     abort();

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "tiles/net/frame.h"
+#include "tiles/frame.h"
 
 static const sl_frame_addr_t ADDR = {
     .dst_mac = {0x02, 0, 0, 0, 0, 0x02},
@@ -49,7 +49,7 @@ static void reseal(uint8_t *f) {
 
 START_TEST(build_then_parse_round_trips) {
   uint8_t f[SL_FRAME_MAX_SZ];
-  for (uint32_t psz = 1; psz <= SL_TXN_MTU; psz += 97) {
+  for (uint32_t psz = 1; psz <= SL_FRAME_PAYLOAD_MAX; psz += 97) {
     uint32_t sz = good_frame(f, psz);
     sl_frame_t fr;
     ck_assert_int_eq(sl_frame_parse(f, sz, &fr), 0);
@@ -82,7 +82,7 @@ START_TEST(build_ip_checksum_matches_independent_computation) {
     sl_frame_addr_t a = ADDR;
     a.ip_id = (uint16_t)id;
     a.src_ip4 = id * 2654435761u;
-    sl_frame_build_hdr(f, &a, id % SL_TXN_MTU);
+    sl_frame_build_hdr(f, &a, id % SL_FRAME_PAYLOAD_MAX);
     uint16_t got = (uint16_t)(f[24] << 8 | f[25]);
     f[24] = f[25] = 0;
     ck_assert_uint_eq(got, rfc1071(f + 14, 20));
@@ -275,10 +275,10 @@ END_TEST
 
 START_TEST(parse_rejects_payload_over_mtu) {
   static uint8_t f[SL_FRAME_MAX_SZ + 16];
-  uint32_t sz = good_frame(f, SL_TXN_MTU + 1);
+  uint32_t sz = good_frame(f, SL_FRAME_PAYLOAD_MAX + 1);
   sl_frame_t fr;
   ck_assert_int_eq(sl_frame_parse(f, sz, &fr), SL_FRAME_ERR_PAYLOAD_SZ);
-  sz = good_frame(f, SL_TXN_MTU);
+  sz = good_frame(f, SL_FRAME_PAYLOAD_MAX);
   ck_assert_int_eq(sl_frame_parse(f, sz, &fr), 0);
 }
 END_TEST

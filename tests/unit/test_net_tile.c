@@ -12,7 +12,7 @@
 #include "config/config.h"
 #include "shmem/ring.h"
 #include "shmem/wksp.h"
-#include "tiles/net/frame.h"
+#include "tiles/frame.h"
 #include "tiles/net/net_tile.h"
 #include "tiles/topo.h"
 #include "util/log.h"

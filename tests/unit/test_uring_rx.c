@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "shmem/metrics.h"
-#include "tiles/net/frame.h"
+#include "tiles/frame.h"
 #include "tiles/net/uring_rx.h"
 #include "util/time.h"
 
@@ -236,11 +236,11 @@ START_TEST(datagrams_arrive_in_order_with_exact_bytes_and_addresses) {
   open_ok(&rx, &pl, &p);
   int fd = sender(&sport);
   enum { N = 100 };
-  for (uint32_t i = 0; i < N; i++) send_seq(fd, port, i, 4 + (i * 97) % (SL_TXN_MTU - 3));
+  for (uint32_t i = 0; i < N; i++) send_seq(fd, port, i, 4 + (i * 97) % (SL_FRAME_PAYLOAD_MAX - 3));
   sl_net_pkt_t pk[N];
   ck_assert_uint_eq(rx_wait(&rx, pk, N), N);
   for (uint32_t i = 0; i < N; i++)
-    want_seq(check_pkt(&pl, &pk[i], 4 + (i * 97) % (SL_TXN_MTU - 3), LOCALHOST, sport,
+    want_seq(check_pkt(&pl, &pk[i], 4 + (i * 97) % (SL_FRAME_PAYLOAD_MAX - 3), LOCALHOST, sport,
                                 LOCALHOST, port), i);
   close(fd);
   rx.ops->stop(&rx);
@@ -459,7 +459,7 @@ START_TEST(oversize_datagram_is_counted_truncated_not_delivered) {
   sl_net_pkt_t pk[3];
   ck_assert_uint_eq(rx_wait(&rx, pk, 2), 2);
   ck_assert_uint_eq(rx_for(&rx, 50000000ull), 0);
-  /* The exact-fit datagram parses as a frame only up to SL_TXN_MTU, so
+  /* The exact-fit datagram parses as a frame only up to SL_FRAME_PAYLOAD_MAX, so
      check its bytes directly. */
   ck_assert_uint_eq(pk[0].sz, SL_FRAME_HDR_SZ + max);
   uint8_t want[2048];

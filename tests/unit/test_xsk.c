@@ -33,7 +33,7 @@
 
 #include "app/gen/gen_engine.h"
 #include "app/gen/gen_xsk.h"
-#include "tiles/net/frame.h"
+#include "tiles/frame.h"
 #include "tiles/net/net_rx.h"
 #include "tiles/net/xdp_rx.h"
 #include "tiles/net/xsk.h"

@@ -1,6 +1,3 @@
-LIB_SRCS += tiles/net/frame.c
-UNIT_TESTS += frame
-FUZZ_TARGETS += frame
 LIB_SRCS += tiles/net/uring_rx.c
 UNIT_TESTS += uring_rx
 BENCH_PROGS += uring

@@ -13,7 +13,7 @@
    Each packet is delivered as an Ethernet/IPv4/UDP frame starting at a
    64-byte aligned workspace offset (so a frag can point at it: chunk =
    addr / 64): AF_XDP delivers it as is; io_uring synthesizes the 42-byte
-   header in front of the datagram (tiles/net/frame.h). */
+   header in front of the datagram (tiles/frame.h). */
 #ifndef SL_TILES_NET_NET_RX_H
 #define SL_TILES_NET_NET_RX_H
 

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "shmem/ring.h"
-#include "tiles/net/frame.h"
+#include "tiles/frame.h"
 #include "tiles/net/net_rx.h"
 #include "tiles/net/uring_rx.h"
 #include "util/log.h"

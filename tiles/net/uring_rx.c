@@ -40,7 +40,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "tiles/net/frame.h"
+#include "tiles/frame.h"
 #include "util/log.h"
 #include "util/time.h"
 

@@ -17,7 +17,7 @@
      [106, ...) datagram payload              written by the kernel
    (msg_controllen = 74 puts the payload right behind the header slot.)
    The delivered packet is addr = frame offset + 64, sz = 42 + payload, an
-   ordinary frame (tiles/net/frame.h: sl_frame_parse accepts it): source =
+   ordinary frame (tiles/frame.h: sl_frame_parse accepts it): source =
    the sender, destination = the address the datagram was sent to (bind_addr,
    or from IP_PKTINFO when bound to any address) and the socket's port, MACs
    zero, UDP checksum 0. A datagram longer than frame_sz - 106 bytes is

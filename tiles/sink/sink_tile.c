@@ -7,7 +7,7 @@
 #include <sys/time.h>
 
 #include "shmem/ring.h"
-#include "tiles/net/frame.h"
+#include "tiles/frame.h"
 #include "util/log.h"
 #include "util/time.h"
 

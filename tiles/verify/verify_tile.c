@@ -15,7 +15,7 @@
 
 #include "shmem/ring.h"
 #include "shmem/tcache.h"
-#include "tiles/net/frame.h"
+#include "tiles/frame.h"
 #include "tiles/verify/sigverify.h"
 #include "tiles/verify/txn.h"
 #include "util/log.h"

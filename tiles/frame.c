@@ -1,5 +1,5 @@
-/* tiles/net/frame.c: strict Ethernet/IPv4/UDP parse and header synthesis. */
-#include "tiles/net/frame.h"
+/* tiles/frame.c: strict Ethernet/IPv4/UDP parse and header synthesis. */
+#include "tiles/frame.h"
 
 #include <xxhash.h>
 
@@ -48,7 +48,7 @@ int sl_frame_parse(const uint8_t *f, uint32_t sz, sl_frame_t *out) {
   const uint8_t *udp = ip + ihl;
   if (ld_be16(udp + 4) != tot - ihl) return SL_FRAME_ERR_UDP_LEN;
   uint32_t psz = tot - ihl - SL_FRAME_UDP_SZ;
-  if (psz == 0 || psz > SL_TXN_MTU) return SL_FRAME_ERR_PAYLOAD_SZ;
+  if (psz == 0 || psz > SL_FRAME_PAYLOAD_MAX) return SL_FRAME_ERR_PAYLOAD_SZ;
 
   out->src_ip4 = ld_raw32(ip + 12);
   out->dst_ip4 = ld_raw32(ip + 16);

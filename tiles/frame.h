@@ -1,4 +1,6 @@
-/* tiles/net/frame.h: the frame layout every net provider delivers.
+/* tiles/frame.h: the frame layout every net provider delivers, shared by
+   every tile (net validates and publishes it, verify judges its payload,
+   sink records it), hence here beside tile.h and topo.h, not in a tile.
 
    A frame is Ethernet (14) + IPv4 (20..60) + UDP (8) + payload, the payload
    being one transaction. The AF_XDP provider receives such frames off the
@@ -8,8 +10,8 @@
    Byte order: IPv4 addresses are kept in network byte order (as in
    struct in_addr's s_addr, so they drop into a sockaddr_in and inet_ntop);
    ports, lengths and offsets are in host byte order. */
-#ifndef SL_NET_FRAME_H
-#define SL_NET_FRAME_H
+#ifndef SL_TILES_FRAME_H
+#define SL_TILES_FRAME_H
 
 #include <stdint.h>
 
@@ -21,13 +23,14 @@
 
 /* The largest transaction the network carries (Solana's packet data size:
    IPv6 minimum MTU 1280 - 40 IPv6 - 8 UDP). */
-#define SL_TXN_MTU 1232u
+#define SL_FRAME_PAYLOAD_MAX 1232u /* one transaction per datagram: the
+                                      Solana MTU (SL_TXN_MTU, tiles/verify/txn.h) */
 
 /* The largest frame that can carry a transaction: with IPv4 options the
    header grows to 14 + 60 + 8. A buffer of this size holds any frame
    sl_frame_parse can accept (Ethernet padding only ever pads frames shorter
    than 60 bytes). */
-#define SL_FRAME_MAX_SZ (SL_FRAME_ETH_SZ + SL_FRAME_IP4_MAX_SZ + SL_FRAME_UDP_SZ + SL_TXN_MTU)
+#define SL_FRAME_MAX_SZ (SL_FRAME_ETH_SZ + SL_FRAME_IP4_MAX_SZ + SL_FRAME_UDP_SZ + SL_FRAME_PAYLOAD_MAX)
 
 /* Rejection reasons of sl_frame_parse (negative, 0 is success). */
 enum {
@@ -40,7 +43,7 @@ enum {
   SL_FRAME_ERR_IP_FRAG = -7,     /* MF set or non-zero fragment offset */
   SL_FRAME_ERR_IP_PROTO = -8,    /* not UDP */
   SL_FRAME_ERR_UDP_LEN = -9,     /* UDP length != IPv4 payload length */
-  SL_FRAME_ERR_PAYLOAD_SZ = -10, /* payload empty or longer than SL_TXN_MTU */
+  SL_FRAME_ERR_PAYLOAD_SZ = -10, /* payload empty or longer than SL_FRAME_PAYLOAD_MAX */
 };
 #define SL_FRAME_ERR_CNT 10
 
@@ -51,7 +54,7 @@ typedef struct {
   uint16_t src_port;    /* host byte order */
   uint16_t dst_port;    /* host byte order */
   uint16_t payload_off; /* from the start of the frame: 42 without IP options */
-  uint16_t payload_sz;  /* 1..SL_TXN_MTU */
+  uint16_t payload_sz;  /* 1..SL_FRAME_PAYLOAD_MAX */
 } sl_frame_t;
 
 /* The addresses sl_frame_build_hdr writes. */
@@ -73,7 +76,7 @@ typedef struct {
    that verifies; total length >= header + 8 and <= sz - 14 (bytes beyond
    the total length are Ethernet padding, ignored); neither MF nor a fragment
    offset (DF is fine); protocol 17; UDP length equal to total length minus
-   the IPv4 header; a payload of 1..SL_TXN_MTU bytes.
+   the IPv4 header; a payload of 1..SL_FRAME_PAYLOAD_MAX bytes.
 
    The UDP checksum is deliberately not verified: frames that a local sender
    hands to a veth or lo carry only the pseudo-header partial sum
@@ -101,7 +104,7 @@ const char *sl_frame_strerror(int code);
    by every receiver; it lets the header be written before (or without) the
    payload, which is what the io_uring provider needs.
 
-   Assumes payload_sz <= 65507 (callers pass at most SL_TXN_MTU). Returns
+   Assumes payload_sz <= 65507 (callers pass at most SL_FRAME_PAYLOAD_MAX). Returns
    SL_FRAME_HDR_SZ, the offset at which the payload goes. Never fails, never
    reads out. */
 uint32_t sl_frame_build_hdr(uint8_t *out, const sl_frame_addr_t *a, uint32_t payload_sz);

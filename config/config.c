@@ -472,6 +472,12 @@ int sl_config_where(const sl_config_src_t *src, const char *key, char *buf, size
   return k ? 0 : -1;
 }
 
+int sl_config_key_name(uint32_t i, char *buf, size_t bufsz) {
+  if (i >= KEY_CNT) return -1;
+  full_name(&KEYS[i], buf, bufsz);
+  return 0;
+}
+
 int sl_config_key_copy(sl_config_t *dst, const sl_config_t *from, const char *key) {
   const cfgkey_t *k = find_full(key);
   /* These two fill more than their own field (the port count, the binary

@@ -110,6 +110,12 @@ int sl_config_load_text_src(sl_config_t *cfg, sl_config_src_t *src, const char *
    "FILE" and -1 if there is no such key. Never fails otherwise. */
 int sl_config_where(const sl_config_src_t *src, const char *key, char *buf, size_t bufsz);
 
+/* sl_config_key_name writes the full name of key i ("user",
+   "net.interface"; i from 0, in default.toml's order) into buf. Returns 0,
+   or -1 when there is no key i: for (i = 0; !sl_config_key_name(i, ...); i++)
+   visits every key. */
+int sl_config_key_name(uint32_t i, char *buf, size_t bufsz);
+
 /* sl_config_key_copy sets key's value in dst to its value in from (to ask
    "what if this key were at its default?"). Returns 0, or -1 (dst
    unchanged) for an unknown key or one whose value fills more than its own

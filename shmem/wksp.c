@@ -324,18 +324,20 @@ void sl_wksp_plan(const sl_wksp_params_t *p, sl_wksp_plan_t *out) {
   out->pages = (long)(align_up(need, hp) / hp);
   out->pages_free = sl_wksp_hugetlbfs_free_pages(hp, p->numa_node);
   if (hdir[0]) {
-    long avail = out->pages_free;
+    long avail = out->pages_free < 0 ? 0 : out->pages_free;
     struct statfs sf;
     if (statfs(hdir, &sf) == 0 && sf.f_blocks > 0 && (long)sf.f_bavail < avail)
       avail = (long)sf.f_bavail; /* mount with a size= limit */
+    snprintf(out->huge_mount, sizeof out->huge_mount, "%s", hdir);
+    out->huge_mount_free = avail;
     if (avail >= out->pages) {
       out->huge = 1;
       out->bytes = align_up(need, hp);
       snprintf(out->dir, sizeof out->dir, "%s", hdir);
       return;
     }
-    snprintf(out->why, sizeof out->why, "%s has %ld free %s pages, %ld needed", hdir, avail < 0 ? 0 : avail,
-             page_name(hp), out->pages);
+    snprintf(out->why, sizeof out->why, "%s has %ld free %s pages, %ld needed", hdir, avail, page_name(hp),
+             out->pages);
   }
   snprintf(out->dir, sizeof out->dir, "%s", SHM_DIR);
   out->bytes = align_up(need, (uint64_t)sysconf(_SC_PAGESIZE));

@@ -113,6 +113,8 @@ typedef struct {
   long pages;          /* hugepages of page_size the file takes */
   long pages_free;     /* hugepages of that size the kernel can still give (of the node when
                           binding); -1 if it has no pages of that size */
+  char huge_mount[SL_WKSP_PATH_MAX]; /* the hugetlbfs mount of page_size it would use, "" if none */
+  long huge_mount_free; /* pages free for it there (pages_free within the mount's size= limit) */
   int huge;            /* 1: on the hugetlbfs mount dir; 0: in /dev/shm */
   char dir[SL_WKSP_PATH_MAX]; /* where the file goes */
   char why[512];       /* when huge is 0: why not ("no hugetlbfs mount of 2M pages", "/mnt/huge

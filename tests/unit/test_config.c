@@ -372,6 +372,19 @@ START_TEST(key_copy_sets_one_key_from_another_config) {
 }
 END_TEST
 
+START_TEST(key_name_visits_every_key_in_order) {
+  char name[64];
+  ck_assert_int_eq(sl_config_key_name(0, name, sizeof name), 0);
+  ck_assert_str_eq(name, "name");
+  uint32_t i = 0;
+  int saw_interface = 0;
+  for (; !sl_config_key_name(i, name, sizeof name); i++) saw_interface |= !strcmp(name, "net.interface");
+  ck_assert(saw_interface);
+  ck_assert_uint_le(i, SL_CFG_KEY_MAX);
+  ck_assert_int_eq(sl_config_key_name(i, name, sizeof name), -1);
+}
+END_TEST
+
 START_TEST(a_failed_load_leaves_cfg_untouched) {
   expect_ok("name = \"keep\"\n");
   expect_error("name = \"other\"\n[net]\nports = [0]\n", "t.toml:3:10: net.ports: port 0 out of range 1..65535");
@@ -415,6 +428,7 @@ int main(void) {
   tcase_add_test(tc, where_says_which_keys_are_the_embedded_default);
   tcase_add_test(tc, where_covers_dotted_keys_and_a_file_on_disk);
   tcase_add_test(tc, key_copy_sets_one_key_from_another_config);
+  tcase_add_test(tc, key_name_visits_every_key_in_order);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -238,24 +238,23 @@ static void check_ports(const ctx_t *x, sl_preflight_t *o) {
     return;
   }
   if (!cnt) return;
-  char who[256], more[48] = "";
-  sl_port_owner_describe(&own, who, sizeof who);
-  if (cnt > 1) snprintf(more, sizeof more, " (and %u more socket%s)", cnt - 1, cnt > 2 ? "s" : "");
+  char who[320];
+  sl_port_owner_describe(&own, cnt, who, sizeof who);
   const char *ifname = c->net.interface;
   if (c->net.provider == SL_PROVIDER_IO_URING)
     add(o, SL_PREFLIGHT_WARNING, "net.ports",
-        "UDP port %u is held by %s%s: sluice run will refuse to share it with that program (exit 1) while it holds "
+        "UDP port %u is held by %s: sluice run will refuse to share it with that program (exit 1) while it holds "
         "it",
-        own.port, who, more);
+        own.port, who);
   else if (c->net.provider == SL_PROVIDER_XDP)
     add(o, SL_PREFLIGHT_WARNING, "net.ports",
-        "UDP port %u is held by %s%s: XDP on %s will divert its packets, so that socket will receive nothing from %s",
-        own.port, who, more, ifname, ifname);
+        "UDP port %u is held by %s: XDP on %s will divert its packets, so that socket will receive nothing from %s",
+        own.port, who, ifname, ifname);
   else
     add(o, SL_PREFLIGHT_WARNING, "net.ports",
-        "UDP port %u is held by %s%s: with XDP on %s that socket will receive nothing from %s; should sluice fall "
+        "UDP port %u is held by %s: with XDP on %s that socket will receive nothing from %s; should sluice fall "
         "back to io_uring, it will refuse to start (exit 1) while the port is held",
-        own.port, who, more, ifname, ifname);
+        own.port, who, ifname, ifname);
 }
 
 typedef struct {

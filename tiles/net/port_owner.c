@@ -184,24 +184,17 @@ static void user_name(uint32_t uid, char *buf, size_t sz) {
     snprintf(buf, sz, "%u", uid);
 }
 
-void sl_port_owner_describe(const sl_port_owner_t *o, char *buf, size_t bufsz) {
-  char user[64];
+void sl_port_owner_describe(const sl_port_owner_t *o, uint32_t cnt, char *buf, size_t bufsz) {
+  char user[64], addr[56], more[48] = "";
   user_name(o->uid, user, sizeof user);
-  const char *fmt6 = strchr(o->addr, ':') ? "[%s]" : "%s";
-  char addr[56];
-  snprintf(addr, sizeof addr, fmt6, o->addr);
+  snprintf(addr, sizeof addr, strchr(o->addr, ':') ? "[%s]" : "%s", o->addr);
+  if (cnt > 1) snprintf(more, sizeof more, " (and %u more socket%s)", cnt - 1, cnt > 2 ? "s" : "");
   if (o->pid >= 0)
-    snprintf(buf, bufsz, "%s (pid %d, user %s) on %s:%u", o->comm[0] ? o->comm : "?", (int)o->pid, user, addr,
-             o->port);
+    snprintf(buf, bufsz, "%s (pid %d, user %s) on %s:%u%s", o->comm[0] ? o->comm : "?", (int)o->pid, user, addr,
+             o->port, more);
   else
-    snprintf(buf, bufsz, "a socket of user %s on %s:%u (its process is not visible: run as root to name it)",
-             user, addr, o->port);
-}
-
-/* more: " (and N more socket[s])" after the first of cnt, or "". */
-static void more(uint32_t cnt, char *buf, size_t sz) {
-  if (cnt > 1) snprintf(buf, sz, " (and %u more socket%s)", cnt - 1, cnt > 2 ? "s" : "");
-  else buf[0] = 0;
+    snprintf(buf, bufsz, "a socket of user %s on %s:%u (its process is not visible: run as root to name it)%s",
+             user, addr, o->port, more);
 }
 
 int sl_port_owner_check_shared(const uint16_t *ports, uint32_t port_cnt, uint32_t bind_addr, sl_err_t *err) {
@@ -211,14 +204,13 @@ int sl_port_owner_check_shared(const uint16_t *ports, uint32_t port_cnt, uint32_
   if (sl_port_owners(ports, port_cnt, bind_addr, &o, 1, &cnt, &e))
     return sl_err_set(err, "[net] ports: cannot tell whether another program holds them: %s", e.msg);
   if (!cnt) return 0;
-  char who[256], rest[48];
-  sl_port_owner_describe(&o, who, sizeof who);
-  more(cnt, rest, sizeof rest);
+  char who[320];
+  sl_port_owner_describe(&o, cnt, who, sizeof who);
   return sl_err_set(err,
-                    "[net] ports: UDP port %u is already bound by %s%s: the io_uring provider would join it "
+                    "[net] ports: UDP port %u is already bound by %s: the io_uring provider would join it "
                     "with SO_REUSEPORT and the kernel would give that program some or all of the traffic; "
                     "stop that program, or capture another port",
-                    o.port, who, rest);
+                    o.port, who);
 }
 
 uint32_t sl_port_owner_diverted(const uint16_t *ports, uint32_t port_cnt, uint32_t bind_addr, const char *ifname,
@@ -227,13 +219,12 @@ uint32_t sl_port_owner_diverted(const uint16_t *ports, uint32_t port_cnt, uint32
   uint32_t cnt;
   msg[0] = 0;
   if (sl_port_owners(ports, port_cnt, bind_addr, &o, 1, &cnt, NULL) || !cnt) return 0;
-  char who[256], rest[48];
-  sl_port_owner_describe(&o, who, sizeof who);
-  more(cnt, rest, sizeof rest);
+  char who[320];
+  sl_port_owner_describe(&o, cnt, who, sizeof who);
   snprintf(msg, msgsz,
-           "[net] ports: UDP port %u has a local socket, %s%s: XDP on %s diverts every IPv4 packet to that "
+           "[net] ports: UDP port %u has a local socket, %s: XDP on %s diverts every IPv4 packet to that "
            "port to sluice, so that socket will receive nothing from %s; stop that program, or capture "
            "another port",
-           o.port, who, rest, ifname, ifname);
+           o.port, who, ifname, ifname);
   return cnt;
 }

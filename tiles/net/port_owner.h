@@ -45,11 +45,12 @@ typedef struct {
 int sl_port_owners(const uint16_t *ports, uint32_t port_cnt, uint32_t bind_addr, sl_port_owner_t *out,
                    uint32_t max, uint32_t *cnt, sl_err_t *err);
 
-/* sl_port_owner_describe writes one owner for people into buf:
-   "python3 (pid 4242, user alice) on 127.0.0.1:9001", or, when no holder
-   is visible, "a socket of user alice on 0.0.0.0:9001 (its process is not
-   visible: run as root to name it)". */
-void sl_port_owner_describe(const sl_port_owner_t *o, char *buf, size_t bufsz);
+/* sl_port_owner_describe writes the first of cnt owners found for people
+   into buf: "python3 (pid 4242, user alice) on 127.0.0.1:9001", or, when
+   no holder is visible, "a socket of user alice on 0.0.0.0:9001 (its
+   process is not visible: run as root to name it)"; then, when cnt > 1,
+   " (and 2 more sockets)". */
+void sl_port_owner_describe(const sl_port_owner_t *o, uint32_t cnt, char *buf, size_t bufsz);
 
 /* sl_port_owner_check_shared: the io_uring provider's rule. Returns 0 if
    no other program holds one of ports on an address overlapping

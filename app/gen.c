@@ -89,7 +89,7 @@ static int parse_dst(const char *s, sl_gen_opts_t *o) {
     errno = 0;
     if (*p < '0' || *p > '9') return -1;
     unsigned long v = strtoul(p, &end, 10);
-    if (errno || v < 1 || v > 65535 || o->dst_port_cnt == SL_GEN_PORT_MAX) return -1;
+    if (errno || v < 1 || v > 65535 || o->dst_port_cnt == SL_PORTS_MAX) return -1;
     o->dst_port[o->dst_port_cnt++] = (uint16_t)v;
     if (*end == 0) return 0;
     if (*end != ',') return -1;
@@ -148,7 +148,7 @@ int sl_cmd_gen(int argc, char **argv) {
       if (parse_u64(v, SL_TXN_BUILD_SIGS_MAX, &u) || !u) return usage_error("--sigs '%s': expected 1..4", v);
       o.sigs = (uint8_t)u;
     } else if (!strcmp(name, "--size")) {
-      if (parse_u64(v, SL_TXN_BUILD_MTU, &u) || !u) return usage_error("--size '%s': expected 1..1232 bytes", v);
+      if (parse_u64(v, SL_TXN_MTU, &u) || !u) return usage_error("--size '%s': expected 1..1232 bytes", v);
       o.size = (uint16_t)u;
     } else if (!strcmp(name, "--version")) {
       if (!strcmp(v, "any")) o.version = SL_TXN_VER_ANY;

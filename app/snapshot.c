@@ -39,7 +39,7 @@ static int take_tile(const sl_wksp_t *w, const sl_topo_t *topo, uint32_t id, sl_
   t->idx = m->tile_idx;
   copy_name(t->name, m->name, sizeof t->name);
   copy_name(t->mode, m->mode, sizeof t->mode);
-  if (!t->mode[0] && t->kind == SL_TILE_NET && t->idx < SL_TOPO_NET_MAX)
+  if (!t->mode[0] && t->kind == SL_TILE_NET && t->idx < SL_NET_TILE_MAX)
     copy_name(t->mode, topo->net_mode[t->idx], sizeof t->mode);
   for (uint32_t i = 0; i < SL_METRICS_CNT; i++) t->v[i] = load(&m->v[i]);
   /* Until the tile writes its own record, the supervisor's (pid after
@@ -67,10 +67,21 @@ static const sl_ring_t *ring_at(const sl_wksp_t *w, uint64_t off, const char *wh
   if (r->magic != SL_RING_MAGIC || r->cons_cnt < 1 || r->cons_cnt > SL_RING_CONS_MAX ||
       !in_map(w, off, r->footprint) || r->prod_off > r->footprint ||
       sizeof(sl_ring_pline_t) > r->footprint - r->prod_off || r->cons_off > r->footprint ||
-      (uint64_t)r->cons_cnt * sizeof(sl_ring_fseq_t) > r->footprint - r->cons_off) {
+      (uint64_t)r->cons_cnt * sizeof(int64_t) > r->footprint - r->cons_off) {
     sl_err_set(err, "workspace %s: %s ring %u at offset %" PRIu64 " is not a valid ring", w->path,
                what, i, off);
     return NULL;
+  }
+  /* Each consumer's line may live elsewhere in the workspace: inside it,
+     and aligned, or the ring is not one we follow. */
+  for (uint32_t c = 0; c < r->cons_cnt; c++) {
+    int64_t rel = sl_ring_fseq_rel(r, c);
+    uint64_t at = off + (uint64_t)rel;
+    if ((rel < 0 && (uint64_t)-rel > off) || !in_map(w, at, sizeof(sl_ring_fseq_t)) || (at & 127)) {
+      sl_err_set(err, "workspace %s: %s ring %u at offset %" PRIu64 ": consumer %u's line is outside the mapping",
+                 w->path, what, i, off, c);
+      return NULL;
+    }
   }
   return r;
 }
@@ -87,11 +98,10 @@ static void obj_name_at(const sl_wksp_t *w, uint64_t off, char *buf, size_t sz) 
   snprintf(buf, sz, "ring@%" PRIu64, off);
 }
 
-/* Link i of kind what ("net", "verify"): its producer is what:i, and its
-   consumer c is cons_kind:c (net rings feed every verify tile, verify rings
-   the one sink). */
+/* A link whose producer is what:i and whose consumer (the only one in a
+   sluice topology) is the tile named cons_name. */
 static int take_link(const sl_wksp_t *w, uint64_t off, const char *what, uint32_t i,
-                     const char *cons_kind, sl_snapshot_link_t *l, sl_err_t *err) {
+                     const char *cons_name, sl_snapshot_link_t *l, sl_err_t *err) {
   const sl_ring_t *r = ring_at(w, off, what, i, err);
   if (!r) return -1;
   memset(l, 0, sizeof *l);
@@ -103,10 +113,12 @@ static int take_link(const sl_wksp_t *w, uint64_t off, const char *what, uint32_
   const sl_ring_pline_t *p = sl_ring_pline(r);
   l->seq = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE);
   l->backpressure_cnt = load(&p->backpressure_cnt);
-  for (uint32_t c = 0; c < r->cons_cnt; c++) {
+  if (l->cons_cnt > SL_SNAP_CONS_MAX) l->cons_cnt = SL_SNAP_CONS_MAX;
+  for (uint32_t c = 0; c < l->cons_cnt; c++) {
     const sl_ring_fseq_t *f = sl_ring_fseq(r, c);
     sl_snapshot_cons_t *sc = &l->cons[c];
-    snprintf(sc->tile, sizeof sc->tile, "%s:%u", cons_kind, c);
+    if (c == 0) snprintf(sc->tile, sizeof sc->tile, "%s", cons_name);
+    else snprintf(sc->tile, sizeof sc->tile, "%s#%u", cons_name, c);
     sc->seq = __atomic_load_n(&f->seq, __ATOMIC_ACQUIRE);
     sc->frags = load(&f->frags);
     sc->overrun_poll = load(&f->overrun_poll);
@@ -125,7 +137,7 @@ int sl_snapshot_take(const sl_wksp_t *w, sl_snapshot_t *s, sl_err_t *err) {
                       "run); retry in a moment",
                       w->path);
   uint32_t n = topo->net_cnt, v = topo->verify_cnt;
-  if (n < 1 || n > SL_TOPO_NET_MAX || v < 1 || v > SL_TOPO_VERIFY_MAX || topo->tile_cnt != n + v + 1)
+  if (n < 1 || n > SL_NET_TILE_MAX || v < 1 || v > SL_VERIFY_TILE_MAX || topo->tile_cnt != n + v + 1)
     return sl_err_set(err, "workspace %s: topology has bad tile counts (net %u, verify %u, tiles %u)",
                       w->path, n, v, topo->tile_cnt);
 
@@ -140,14 +152,18 @@ int sl_snapshot_take(const sl_wksp_t *w, sl_snapshot_t *s, sl_err_t *err) {
   s->net_cnt = n;
   s->verify_cnt = v;
   s->tile_cnt = topo->tile_cnt;
-  s->link_cnt = n + v;
+  s->link_cnt = n * v + v;
 
   for (uint32_t id = 0; id < s->tile_cnt; id++)
     if (take_tile(w, topo, id, &s->tile[id], err)) return -1;
+  char cons[SL_TILE_NAME_MAX];
   for (uint32_t i = 0; i < n; i++)
-    if (take_link(w, topo->net_ring[i], "net", i, "verify", &s->link[i], err)) return -1;
+    for (uint32_t j = 0; j < v; j++) {
+      snprintf(cons, sizeof cons, "verify:%u", j);
+      if (take_link(w, topo->net_ring[i][j], "net", i, cons, &s->link[i * v + j], err)) return -1;
+    }
   for (uint32_t i = 0; i < v; i++)
-    if (take_link(w, topo->verify_ring[i], "verify", i, "sink", &s->link[n + i], err)) return -1;
+    if (take_link(w, topo->verify_ring[i], "verify", i, "sink:0", &s->link[n * v + i], err)) return -1;
 
   /* Taken after the values, so every heartbeat read is in the past. */
   s->taken_ns = sl_now_ns();

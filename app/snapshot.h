@@ -19,7 +19,11 @@
 #include "util/err.h"
 
 #define SL_SNAP_TILE_MAX SL_TOPO_TILE_MAX
-#define SL_SNAP_LINK_MAX (SL_TOPO_NET_MAX + SL_TOPO_VERIFY_MAX)
+/* net:i -> verify:j for every pair, then verify:j -> sink:0. */
+#define SL_SNAP_LINK_MAX (SL_NET_TILE_MAX * SL_VERIFY_TILE_MAX + SL_VERIFY_TILE_MAX)
+/* Every ring of a sluice topology has one consumer; a ring with more is
+   shown with its first SL_SNAP_CONS_MAX. */
+#define SL_SNAP_CONS_MAX 4u
 
 /* One tile: its identity and every value of its metrics block. */
 typedef struct {
@@ -45,17 +49,17 @@ typedef struct {
 
 /* One link (ring). */
 typedef struct {
-  char name[SL_WKSP_OBJ_NAME_MAX]; /* workspace object name, "net:0->verify" */
+  char name[SL_WKSP_OBJ_NAME_MAX]; /* workspace object name, "net:0->verify:1" */
   char producer[SL_TILE_NAME_MAX]; /* "net:0" */
   uint32_t reliable;
   uint32_t cons_cnt;
   uint64_t depth;
   uint64_t seq;              /* producer's next seq (= frags published), as of its housekeeping */
   uint64_t backpressure_cnt; /* times the producer waited for credit */
-  sl_snapshot_cons_t cons[SL_RING_CONS_MAX];
+  sl_snapshot_cons_t cons[SL_SNAP_CONS_MAX];
 } sl_snapshot_link_t;
 
-/* The whole instance. About 350 KB: allocate it (static or heap), not on a
+/* The whole instance. About 1.5 MB: allocate it (static or heap), not on a
    small stack. */
 typedef struct {
   char name[SL_WKSP_NAME_MAX];  /* instance name */
@@ -70,7 +74,7 @@ typedef struct {
   uint64_t taken_wall_ns;       /* CLOCK_REALTIME when taken */
   uint32_t net_cnt, verify_cnt;
   uint32_t tile_cnt;            /* tiles in topology order: net, verify, sink */
-  uint32_t link_cnt;            /* net rings, then verify rings */
+  uint32_t link_cnt;            /* net rings ([net][verify], row by row), then verify rings */
   sl_snapshot_tile_t tile[SL_SNAP_TILE_MAX];
   sl_snapshot_link_t link[SL_SNAP_LINK_MAX];
   /* Sums over the tiles of each kind, counters only (gauges stay 0: a sum

@@ -1,7 +1,6 @@
 #include "app/supervisor.h"
 
 #include <errno.h>
-#include <net/if.h>
 #include <numa.h>
 #include <sched.h>
 #include <signal.h>
@@ -12,10 +11,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app/preflight.h"
 #include "app/prom.h"
 #include "shmem/wksp.h"
+#include "tiles/net/iface.h"
 #include "tiles/net/net_tile.h"
+#include "tiles/net/port_owner.h"
+#include "tiles/net/uring_rx.h"
 #include "tiles/net/xdp_rx.h"
+#include "tiles/net/xdp_setup.h"
 #include "tiles/sink/sink_tile.h"
 #include "tiles/tile.h"
 #include "tiles/topo.h"
@@ -26,11 +30,9 @@
 
 /* How long an orderly stop may take before the stragglers are killed. */
 #define SUP_DRAIN_TIMEOUT_NS (15ull * 1000000000ull)
-/* Watch loop period: a dead tile is noticed within this (plus SIGCHLD). */
+/* Watch loop period: a dead tile is noticed within this (SIGCHLD ends the
+   sleep at once), a silent one within this of its timeout. */
 #define SUP_WATCH_MS 5
-/* A running tile heartbeats every millisecond; one silent this long is
-   stuck (or starved of CPU) and the operator hears of it. */
-#define SUP_STALE_NS (2ull * 1000000000ull)
 
 static volatile sig_atomic_t stop_signal;
 
@@ -62,80 +64,137 @@ static int plan_cpus(const sl_config_t *cfg, uint32_t tile_cnt, int32_t *cpus, u
 
 /* The NUMA node to put the workspace on: the NIC's, else the first tile's
    CPU's; -1 (no binding) without NUMA support. */
-static int plan_numa(const sl_config_t *cfg, int32_t first_cpu) {
+static int plan_numa(const sl_iface_t *ifc, int32_t first_cpu) {
   if (numa_available() < 0) return -1;
-  char path[128];
-  snprintf(path, sizeof path, "/sys/class/net/%s/device/numa_node", cfg->net.interface);
-  FILE *f = fopen(path, "r");
-  int node = -1;
-  if (f) {
-    if (fscanf(f, "%d", &node) != 1) node = -1;
-    fclose(f);
-  }
+  int node = ifc->numa_node;
   if (node < 0 && first_cpu >= 0) node = numa_node_of_cpu(first_cpu);
   return node;
 }
 
+/* The supervisor's private view of a tile. Everything here was decided
+   before any tile ran and is never read back from the workspace: a tile
+   may scribble over shared memory, so the supervisor only reads values
+   (state, heartbeat) from it, at offsets it keeps itself. */
+typedef struct {
+  uint32_t kind, idx;
+  int32_t cpu;
+  const sl_metrics_t *metrics;
+  char name[16];
+  pid_t pid;
+  int live;
+} sup_tile_t;
+
 typedef struct {
   const sl_config_t *cfg;
   sl_wksp_t wksp;
-  sl_topo_t *topo;
+  sl_topo_t *topo; /* in the workspace: written here, read by the tiles */
+  uint32_t tile_cnt, net_cnt;
+  sup_tile_t tile[SL_TOPO_TILE_MAX];
+  sl_iface_t iface;
   sl_net_xdp_t xdp;
   int xdp_up;
-  pid_t pid[SL_TOPO_TILE_MAX];
-  int live[SL_TOPO_TILE_MAX];
-  char name[SL_TOPO_TILE_MAX][16];
+  sl_net_uring_prep_t *uring[SL_NET_TILE_MAX]; /* io_uring providers until their tile takes them */
   sl_prom_server_t prom;
   int prom_up;
-  int stale[SL_TOPO_TILE_MAX]; /* a stale-heartbeat warning is out for this tile */
 } sup_t;
 
-/* Chooses and sets up the net provider. XDP is installed here, in the
-   privileged parent, once: the forked net tiles inherit the sockets. */
+static sl_net_pool_t tile_pool(const sup_t *s, uint32_t i) {
+  sl_net_pool_t p = {.wksp_base = s->wksp.base,
+                     .pool_off = s->topo->pool[i],
+                     .frame_sz = s->topo->frame_sz,
+                     .frame_cnt = (uint32_t)s->topo->pool_frame_cnt};
+  return p;
+}
+
+static int setup_xdp(sup_t *s, sl_err_t *err) {
+  const sl_config_t *cfg = s->cfg;
+  sl_topo_t *topo = s->topo;
+  sl_net_xdp_params_t p;
+  memset(&p, 0, sizeof p);
+  p.iface = &s->iface;
+  memcpy(p.ports, cfg->net.ports, sizeof p.ports);
+  p.port_cnt = cfg->net.port_cnt;
+  p.bind_addr = cfg->net.bind_address;
+  p.mode = cfg->net.xdp_mode;
+  p.zero_copy = cfg->net.xdp_zero_copy;
+  p.queue_cnt = topo->net_cnt;
+  p.rx_queue_size = cfg->net.rx_queue_size;
+  p.wksp_base = s->wksp.base;
+  for (uint32_t i = 0; i < topo->net_cnt; i++) p.pool_off[i] = topo->pool[i];
+  p.frame_sz = topo->frame_sz;
+  p.frame_cnt = (uint32_t)topo->pool_frame_cnt;
+  p.debug = sl_log_get_level() <= SL_LOG_DEBUG;
+  if (sl_net_xdp_setup(&s->xdp, &p, err)) return -1;
+  s->xdp_up = 1;
+  SL_INFO("XDP program attached to %s in %s mode; %u AF_XDP socket(s) bound to queues 0..%u", cfg->net.interface,
+          sl_net_xdp_mode(&s->xdp), topo->net_cnt, topo->net_cnt - 1);
+  char msg[1024];
+  if (sl_port_owner_diverted(cfg->net.ports, cfg->net.port_cnt, cfg->net.bind_address, cfg->net.interface, msg,
+                             sizeof msg))
+    SL_WARN("%s", msg);
+  return 0;
+}
+
+static int setup_uring(sup_t *s, sl_err_t *err) {
+  const sl_config_t *cfg = s->cfg;
+  if (sl_port_owner_check_shared(cfg->net.ports, cfg->net.port_cnt, cfg->net.bind_address, err)) return -1;
+  for (uint32_t i = 0; i < s->topo->net_cnt; i++) {
+    sl_net_uring_params_t p;
+    memset(&p, 0, sizeof p);
+    memcpy(p.ports, cfg->net.ports, sizeof p.ports);
+    p.port_cnt = cfg->net.port_cnt;
+    p.bind_addr = cfg->net.bind_address;
+    p.ifname = cfg->net.interface;
+    p.queue_size = cfg->net.rx_queue_size;
+    p.rcvbuf = 16u << 20;
+    p.tile_idx = i;
+    sl_net_pool_t pool = tile_pool(s, i);
+    if (sl_net_uring_prepare(&s->uring[i], &pool, &p, err)) return -1;
+  }
+  return 0;
+}
+
+/* Chooses and opens the net provider, privileged, here: XDP (the filter
+   and a socket per net tile), else, when the config allows, io_uring
+   sockets, saying why. Each net tile takes its provider over after fork. */
 static int setup_net(sup_t *s, sl_err_t *err) {
   const sl_config_t *cfg = s->cfg;
   sl_topo_t *topo = s->topo;
   if (cfg->net.provider != SL_PROVIDER_IO_URING) {
-    sl_net_xdp_params_t p;
-    memset(&p, 0, sizeof p);
-    p.ifname = cfg->net.interface;
-    memcpy(p.ports, cfg->net.ports, sizeof p.ports);
-    p.port_cnt = cfg->net.port_cnt;
-    p.bind_addr = cfg->net.bind_address;
-    p.mode = cfg->net.xdp_mode;
-    p.zero_copy = cfg->net.xdp_zero_copy;
-    p.queue_cnt = topo->net_cnt;
-    p.rx_queue_size = cfg->net.rx_queue_size;
-    p.wksp_base = s->wksp.base;
-    for (uint32_t i = 0; i < topo->net_cnt; i++) p.pool_off[i] = topo->pool[i];
-    p.frame_sz = topo->frame_sz;
-    p.frame_cnt = (uint32_t)topo->pool_frame_cnt;
-    p.debug = sl_log_get_level() <= SL_LOG_DEBUG;
     sl_err_t xerr = {{0}};
-    if (!sl_net_xdp_setup(&s->xdp, &p, &xerr)) {
-      s->xdp_up = 1;
+    if (!setup_xdp(s, &xerr)) {
       topo->net_provider = SL_NET_XDP;
       for (uint32_t i = 0; i < topo->net_cnt; i++)
         snprintf(topo->net_mode[i], sizeof topo->net_mode[i], "xdp/%s", sl_net_xdp_mode(&s->xdp));
-      SL_INFO("XDP program attached to %s in %s mode; %u AF_XDP socket(s) bound to queues 0..%u",
-              cfg->net.interface, sl_net_xdp_mode(&s->xdp), topo->net_cnt, topo->net_cnt - 1);
       return 0;
     }
-    if (cfg->net.provider == SL_PROVIDER_XDP)
-      return sl_err_set(err, "[net] provider = \"xdp\": %s", xerr.msg);
+    if (cfg->net.provider == SL_PROVIDER_XDP) return sl_err_set(err, "[net] provider = \"xdp\": %s", xerr.msg);
     SL_WARN("XDP unavailable, falling back to io_uring UDP sockets: %s", xerr.msg);
   }
+  if (setup_uring(s, err)) return -1;
   topo->net_provider = SL_NET_IO_URING;
-  for (uint32_t i = 0; i < topo->net_cnt; i++)
-    snprintf(topo->net_mode[i], sizeof topo->net_mode[i], "io_uring");
+  for (uint32_t i = 0; i < topo->net_cnt; i++) snprintf(topo->net_mode[i], sizeof topo->net_mode[i], "io_uring");
   return 0;
 }
 
-/* The XDP provider for forked net tiles: each takes over the AF_XDP socket
-   the supervisor bound to its queue. */
-static int open_xdp_rx(sl_net_rx_t *rx, void *arg, const sl_tile_t *t, const sl_net_pool_t *pool,
-                       sl_err_t *err) {
+/* This process's copies of the providers' sockets and rings: once the net
+   tiles hold theirs, only they may. */
+static void release_net(sup_t *s) {
+  if (s->xdp_up) sl_net_xdp_release_sockets(&s->xdp);
+  for (uint32_t i = 0; i < SL_NET_TILE_MAX; i++) {
+    sl_net_uring_prep_close(s->uring[i]);
+    s->uring[i] = NULL;
+  }
+}
+
+/* The providers' open, run by the net tile in its own process. */
+static int open_xdp_rx(sl_net_rx_t *rx, void *arg, const sl_tile_t *t, const sl_net_pool_t *pool, sl_err_t *err) {
   return sl_net_xdp_rx_open(rx, (sl_net_xdp_t *)arg, t->idx, pool, err);
+}
+static int open_uring_rx(sl_net_rx_t *rx, void *arg, const sl_tile_t *t, const sl_net_pool_t *pool,
+                         sl_err_t *err) {
+  (void)t, (void)pool;
+  return sl_net_uring_rx_open(rx, (sl_net_uring_prep_t *)arg, err);
 }
 
 static const sl_tile_ops_t *tile_ops(uint32_t kind) {
@@ -157,33 +216,36 @@ static void tile_child(sup_t *s, uint32_t id, pid_t parent) {
   signal(SIGCHLD, SIG_DFL);
   if (s->prom_up) sl_prom_server_close(&s->prom);
 
-  const sl_topo_tile_t *tt = &s->topo->tile[id];
+  const sup_tile_t *st = &s->tile[id];
   char comm[16];
-  snprintf(comm, sizeof comm, "sluice:%s", s->name[id]);
+  snprintf(comm, sizeof comm, "sluice:%s", st->name);
   prctl(PR_SET_NAME, comm);
-  sl_log_set_name(s->name[id]);
-  if (tt->cpu >= 0) {
+  sl_log_set_name(st->name);
+  if (st->cpu >= 0) {
     cpu_set_t set;
     CPU_ZERO(&set);
-    CPU_SET(tt->cpu, &set);
-    if (sched_setaffinity(0, sizeof set, &set))
-      SL_WARN("cannot pin to CPU %d: %s", tt->cpu, strerror(errno));
+    CPU_SET(st->cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set)) SL_WARN("cannot pin to CPU %d: %s", st->cpu, strerror(errno));
   }
   sl_tile_t t;
   memset(&t, 0, sizeof t);
-  t.ops = tile_ops(tt->kind);
-  t.kind = tt->kind;
-  t.idx = tt->idx;
+  t.ops = tile_ops(st->kind);
+  t.kind = st->kind;
+  t.idx = st->idx;
   t.id = id;
-  snprintf(t.name, sizeof t.name, "%s", s->name[id]);
-  t.cpu = tt->cpu;
+  snprintf(t.name, sizeof t.name, "%s", st->name);
+  t.cpu = st->cpu;
   t.idle = s->cfg->layout.idle;
   t.wksp = &s->wksp;
   t.cfg = s->cfg;
   t.topo = s->topo;
   t.user = s->cfg->user;
-  sl_net_provider_t xdp_provider = {open_xdp_rx, &s->xdp};
-  t.net_ctx = s->xdp_up ? &xdp_provider : NULL;
+  sl_net_provider_t prov;
+  if (st->kind == SL_TILE_NET) {
+    prov = s->xdp_up ? (sl_net_provider_t){open_xdp_rx, &s->xdp}
+                     : (sl_net_provider_t){open_uring_rx, s->uring[st->idx]};
+    t.net_ctx = &prov;
+  }
   _exit(sl_tile_main(&t));
 }
 
@@ -197,23 +259,23 @@ static void describe_status(int status, char *buf, size_t sz) {
 }
 
 static void kill_all(sup_t *s) {
-  for (uint32_t id = 0; id < s->topo->tile_cnt; id++)
-    if (s->live[id]) kill(s->pid[id], SIGKILL);
-  for (uint32_t id = 0; id < s->topo->tile_cnt; id++) {
-    if (!s->live[id]) continue;
-    while (waitpid(s->pid[id], NULL, 0) < 0 && errno == EINTR) {
+  for (uint32_t id = 0; id < s->tile_cnt; id++)
+    if (s->tile[id].live) kill(s->tile[id].pid, SIGKILL);
+  for (uint32_t id = 0; id < s->tile_cnt; id++) {
+    if (!s->tile[id].live) continue;
+    while (waitpid(s->tile[id].pid, NULL, 0) < 0 && errno == EINTR) {
     }
-    s->live[id] = 0;
+    s->tile[id].live = 0;
   }
 }
+
+static uint64_t metric(const sup_tile_t *t, uint32_t k) { return sl_metrics_get(t->metrics, k); }
 
 static void log_summary(sup_t *s) {
   uint64_t v[SL_TILE_KIND_CNT][SL_METRICS_CNT];
   memset(v, 0, sizeof v);
-  for (uint32_t id = 0; id < s->topo->tile_cnt; id++) {
-    const sl_metrics_t *m = sl_topo_metrics(&s->wksp, s->topo, id);
-    for (uint32_t k = SL_M_COMMON_CNT; k < SL_METRICS_CNT; k++) v[m->kind][k] += sl_metrics_get(m, k);
-  }
+  for (uint32_t id = 0; id < s->tile_cnt; id++)
+    for (uint32_t k = SL_M_COMMON_CNT; k < SL_METRICS_CNT; k++) v[s->tile[id].kind][k] += metric(&s->tile[id], k);
   SL_INFO("net: rx_pkts %lu published %lu rx_malformed %lu | verify: in_frags %lu verified %lu "
           "dedup_drop %lu sigverify_fail %lu parse_fail %lu overrun %lu | sink: txns %lu",
           (unsigned long)v[SL_TILE_NET][SL_M_NET_RX_PKTS], (unsigned long)v[SL_TILE_NET][SL_M_NET_PUBLISHED],
@@ -227,42 +289,55 @@ static void log_summary(sup_t *s) {
           (unsigned long)v[SL_TILE_SINK][SL_M_SINK_TXNS]);
 }
 
-/* Warns once per episode about a running tile whose heartbeat stopped. */
-static void check_heartbeats(sup_t *s) {
+/* The id of a live tile whose heartbeat is older than the timeout (its age
+   in *silent_ns), or -1. A tile heartbeats every millisecond once running;
+   before that (booting) the clock starts at its fork, in *born. Values
+   read from the workspace are only compared, never used as offsets. */
+static int silent_tile(const sup_t *s, const uint64_t *born, uint64_t timeout_ns, uint64_t *silent_ns) {
   uint64_t now = sl_now_ns();
-  for (uint32_t id = 0; id < s->topo->tile_cnt; id++) {
-    const sl_metrics_t *m = sl_topo_metrics(&s->wksp, s->topo, id);
-    if (!s->live[id] || sl_metrics_get(m, SL_M_STATE) != SL_TILE_RUNNING) continue;
-    uint64_t hb = sl_metrics_get(m, SL_M_HEARTBEAT_NS);
-    int stale = hb && now > hb && now - hb > SUP_STALE_NS;
-    if (stale && !s->stale[id])
-      SL_WARN("tile %s (pid %d) has not heartbeat for %.1f s: stuck, or starved of CPU", s->name[id],
-              (int)s->pid[id], (double)(now - hb) / 1e9);
-    else if (!stale && s->stale[id])
-      SL_INFO("tile %s heartbeats again", s->name[id]);
-    s->stale[id] = stale;
+  for (uint32_t id = 0; id < s->tile_cnt; id++) {
+    const sup_tile_t *t = &s->tile[id];
+    if (!t->live || metric(t, SL_M_STATE) == SL_TILE_STOPPED) continue;
+    uint64_t hb = metric(t, SL_M_HEARTBEAT_NS);
+    if (hb < born[id] || hb > now) hb = born[id]; /* never heartbeat, or a value that cannot be */
+    if (now - hb > timeout_ns) {
+      *silent_ns = now - hb;
+      return (int)id;
+    }
   }
+  return -1;
 }
 
-/* Watches the tiles until all exit after a stop (0) or one fails (1). */
-static int watch(sup_t *s) {
-  uint32_t cnt = s->topo->tile_cnt, live_cnt = cnt;
+/* Watches the tiles until all exit after a stop (0) or one fails (1):
+   dies, exits before a stop, or falls silent for the heartbeat timeout. */
+static int watch(sup_t *s, const uint64_t *born) {
+  uint32_t cnt = s->tile_cnt, live_cnt = cnt;
   int stopping = 0;
-  uint64_t deadline = 0, next_hb_check = 0;
+  uint64_t deadline = 0, timeout_ns = (uint64_t)s->cfg->layout.heartbeat_timeout_ms * 1000000ull;
   while (live_cnt) {
     int status;
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid > 0) {
       uint32_t id = 0;
-      while (id < cnt && s->pid[id] != pid) id++;
+      while (id < cnt && s->tile[id].pid != pid) id++;
       if (id == cnt) continue; /* not ours (cannot happen: we fork nothing else) */
-      s->live[id] = 0;
+      s->tile[id].live = 0;
       live_cnt--;
       if (stopping && WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
       char how[96];
       describe_status(status, how, sizeof how);
-      SL_ERR("tile %s (pid %d) %s%s; stopping the instance", s->name[id], (int)pid, how,
+      SL_ERR("tile %s (pid %d) %s%s; stopping the instance", s->tile[id].name, (int)pid, how,
              stopping ? " while draining" : "");
+      kill_all(s);
+      return 1;
+    }
+    uint64_t silent;
+    int quiet = silent_tile(s, born, timeout_ns, &silent);
+    if (quiet >= 0) {
+      SL_ERR("tile %s (pid %d) has been silent for %.1f s (heartbeat_timeout_ms = %u)%s: stuck, stopped or "
+             "starved of CPU; stopping the instance",
+             s->tile[quiet].name, (int)s->tile[quiet].pid, (double)silent / 1e9,
+             s->cfg->layout.heartbeat_timeout_ms, stopping ? " while draining" : "");
       kill_all(s);
       return 1;
     }
@@ -278,14 +353,31 @@ static int watch(sup_t *s) {
       kill_all(s);
       return 1;
     }
-    if (sl_now_ns() > next_hb_check) {
-      check_heartbeats(s);
-      next_hb_check = sl_now_ns() + 100000000ull;
-    }
     if (s->prom_up)
       sl_prom_server_poll(&s->prom, &s->wksp, SUP_WATCH_MS);
     else
       sl_sleep_ns(SUP_WATCH_MS * 1000000ull, NULL);
+  }
+  return 0;
+}
+
+/* Forks every tile. Returns 0, or -1 (logged) with the ones started killed. */
+static int start_tiles(sup_t *s, uint64_t *born) {
+  pid_t self = getpid();
+  for (uint32_t id = 0; id < s->tile_cnt; id++) {
+    sup_tile_t *st = &s->tile[id];
+    born[id] = sl_now_ns();
+    pid_t pid = fork();
+    if (pid < 0) {
+      SL_ERR("fork for tile %s: %s", st->name, strerror(errno));
+      kill_all(s);
+      return -1;
+    }
+    if (pid == 0) tile_child(s, id, self);
+    st->pid = pid;
+    st->live = 1;
+    s->topo->tile[id].pid = pid;
+    SL_INFO("tile %s: pid %d, cpu %d", st->name, (int)pid, st->cpu);
   }
   return 0;
 }
@@ -304,7 +396,7 @@ int sl_supervise(const sl_config_t *cfg) {
 
   static int32_t cpus[SL_CPU_MAX];
   uint32_t cpu_cnt = 0;
-  if (plan_cpus(cfg, tile_cnt, cpus, &cpu_cnt, &err)) {
+  if (plan_cpus(cfg, tile_cnt, cpus, &cpu_cnt, &err) || sl_iface_probe(cfg->net.interface, &s->iface, &err)) {
     SL_ERR("%s", err.msg);
     return 1;
   }
@@ -312,14 +404,8 @@ int sl_supervise(const sl_config_t *cfg) {
   static char cfg_text[16384];
   sl_config_render(cfg, cfg_text, sizeof cfg_text);
   sl_wksp_params_t wp;
-  sl_wksp_params_default(&wp);
-  wp.name = cfg->name;
-  wp.size = sl_topo_footprint(cfg);
-  wp.page_size = cfg->shmem.page_size;
-  wp.hugetlbfs_mount = cfg->shmem.hugetlbfs_mount;
-  wp.require_hugepages = cfg->shmem.require_hugepages;
-  wp.numa_node = plan_numa(cfg, cpu_cnt ? cpus[0] : -1);
-  wp.config_text = cfg_text;
+  sl_preflight_wksp_params(cfg, cfg_text, &wp);
+  wp.numa_node = plan_numa(&s->iface, cpu_cnt ? cpus[0] : -1);
   if (sl_wksp_create(&s->wksp, &wp, &err)) {
     SL_ERR("%s", err.msg);
     return 1;
@@ -328,7 +414,23 @@ int sl_supervise(const sl_config_t *cfg) {
           (double)s->wksp.size / (1 << 20), s->wksp.is_huge ? "hugepages" : "no hugepages");
 
   int rc = 1;
-  if (sl_topo_build(&s->wksp, cfg, cpus, cpu_cnt, &s->topo, &err) || setup_net(s, &err)) {
+  static uint64_t born[SL_TOPO_TILE_MAX];
+  if (sl_topo_build(&s->wksp, cfg, cpus, cpu_cnt, &s->topo, &err)) {
+    SL_ERR("%s", err.msg);
+    goto out;
+  }
+  s->tile_cnt = s->topo->tile_cnt;
+  s->net_cnt = s->topo->net_cnt;
+  for (uint32_t id = 0; id < s->tile_cnt; id++) {
+    const sl_topo_tile_t *tt = &s->topo->tile[id];
+    sup_tile_t *st = &s->tile[id];
+    st->kind = tt->kind;
+    st->idx = tt->idx;
+    st->cpu = tt->cpu;
+    st->metrics = sl_wksp_laddr(&s->wksp, tt->metrics_off);
+    snprintf(st->name, sizeof st->name, "%s:%u", sl_tile_kind_name(tt->kind), tt->idx);
+  }
+  if (setup_net(s, &err)) {
     SL_ERR("%s", err.msg);
     goto out;
   }
@@ -350,28 +452,15 @@ int sl_supervise(const sl_config_t *cfg) {
   sa.sa_flags = SA_NOCLDSTOP;
   sigaction(SIGCHLD, &sa, NULL);
 
-  pid_t self = getpid();
-  for (uint32_t id = 0; id < s->topo->tile_cnt; id++) {
-    const sl_topo_tile_t *tt = &s->topo->tile[id];
-    snprintf(s->name[id], sizeof s->name[id], "%s:%u", sl_tile_kind_name(tt->kind), tt->idx);
-    pid_t pid = fork();
-    if (pid < 0) {
-      SL_ERR("fork for tile %s: %s", s->name[id], strerror(errno));
-      kill_all(s);
-      goto out;
-    }
-    if (pid == 0) tile_child(s, id, self);
-    s->pid[id] = pid;
-    s->live[id] = 1;
-    s->topo->tile[id].pid = pid;
-    SL_INFO("tile %s: pid %d, cpu %d", s->name[id], (int)pid, tt->cpu);
-  }
-  rc = watch(s);
+  if (start_tiles(s, born)) goto out;
+  release_net(s);
+  rc = watch(s, born);
   log_summary(s);
   if (!rc) SL_INFO("stopped cleanly");
 
 out:
   if (s->prom_up) sl_prom_server_close(&s->prom);
+  release_net(s);
   if (s->xdp_up) sl_net_xdp_close(&s->xdp);
   sl_wksp_remove(&s->wksp);
   return rc;

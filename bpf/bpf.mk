@@ -1,4 +1,4 @@
-LIB_SRCS += bpf/bpf_sys.c bpf/xdp_gen.c bpf/xdp_install.c
+LIB_SRCS += bpf/bpf_sys.c bpf/bpf_disasm.c bpf/xdp_gen.c bpf/xdp_install.c
 UNIT_TESTS += bpf
 BPF_OBJS += build/bpfobj/xdp_filter.o
 

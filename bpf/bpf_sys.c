@@ -71,13 +71,14 @@ static int bpf_fail(sl_err_t *err, const char *what) {
 }
 
 int sl_bpf_map_create(uint32_t map_type, uint32_t key_sz, uint32_t val_sz, uint32_t max_entries,
-                      const char *name, sl_err_t *err) {
+                      uint32_t map_flags, const char *name, sl_err_t *err) {
   union bpf_attr a;
   memset(&a, 0, sizeof a);
   a.map_type = map_type;
   a.key_size = key_sz;
   a.value_size = val_sz;
   a.max_entries = max_entries;
+  a.map_flags = map_flags;
   if (name) strncpy(a.map_name, name, sizeof a.map_name - 1);
   long fd = sys_bpf(BPF_MAP_CREATE, &a);
   if (fd < 0) {

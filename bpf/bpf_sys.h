@@ -16,10 +16,11 @@
 
 #include "util/err.h"
 
-/* sl_bpf_map_create creates a map; name (may be NULL) is truncated to 15
-   characters. Returns the map fd (close-on-exec), or -1. */
+/* sl_bpf_map_create creates a map with map_flags (BPF_F_*, 0 for none);
+   name (may be NULL) is truncated to 15 characters. Returns the map fd
+   (close-on-exec), or -1. */
 int sl_bpf_map_create(uint32_t map_type, uint32_t key_sz, uint32_t val_sz, uint32_t max_entries,
-                      const char *name, sl_err_t *err);
+                      uint32_t map_flags, const char *name, sl_err_t *err);
 
 /* sl_bpf_map_update stores *val under *key (flags: BPF_ANY, BPF_NOEXIST,
    BPF_EXIST). Returns 0 or -1. */

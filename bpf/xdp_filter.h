@@ -8,13 +8,22 @@
 
 #include <linux/types.h>
 
-#define SL_XDP_FILTER_PORTS_MAX 16
+#include "../util/limits.h" /* SL_PORTS_MAX (relative: the BPF build has no -I.) */
 
 struct sl_xdp_filter_cfg {
-  __u16 ports[SL_XDP_FILTER_PORTS_MAX]; /* UDP destination ports, host order */
-  __u32 port_cnt;                       /* 1..16 */
-  __u32 dst_addr;                       /* IPv4 destination, network order; 0 = any */
-  __u32 fallback;                       /* redirect_map flags: XDP_PASS, or XDP_DROP in tests */
+  __u16 ports[SL_PORTS_MAX]; /* UDP destination ports, host order */
+  __u32 port_cnt;            /* 1..16 */
+  __u32 dst_addr;            /* IPv4 destination, network order; 0 = any */
+  __u32 fallback;            /* redirect_map flags: XDP_PASS, or XDP_DROP in tests */
+  __u32 counting;            /* 1: count in sl_xdp_cnt what goes to the kernel though meant for us */
+};
+
+/* = sl_xdp_counters_t (bpf/xdp_gen.h; test_bpf asserts the layouts agree). */
+struct sl_xdp_counters {
+  __u64 frag;
+  __u64 ipv6;
+  __u64 no_socket;
+  __u64 _rsvd[5];
 };
 
 #endif

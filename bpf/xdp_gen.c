@@ -1,7 +1,7 @@
 #include "bpf/xdp_gen.h"
 
 #include <arpa/inet.h>
-#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +10,8 @@
 enum {
   ETH_HDR_SZ = 14,
   ETH_TYPE_OFF = 12,
+  IP6_HDR_SZ = 40,
+  IP6_NEXT_OFF = ETH_HDR_SZ + 6,
   IP_VER_IHL_OFF = ETH_HDR_SZ + 0,
   IP_FRAG_OFF = ETH_HDR_SZ + 6,
   IP_PROTO_OFF = ETH_HDR_SZ + 9,
@@ -23,9 +25,9 @@ enum {
 /* struct xdp_md field offsets (UAPI, stable). */
 enum { XDP_MD_DATA = 0, XDP_MD_DATA_END = 4, XDP_MD_RX_QUEUE = 16 };
 
-/* Register roles. r1..r5 are clobbered by the helper call, which comes last,
-   so they double as scratch; only the context must survive in a
-   callee-saved register until the call. */
+/* Register roles. r1..r5 are clobbered by helper calls, which come last,
+   so they double as scratch; what must survive a call lives in the
+   callee-saved r6..r9. */
 enum {
   R_RET = BPF_REG_0,
   R_ARG1 = BPF_REG_1,
@@ -34,14 +36,21 @@ enum {
   R_DATA = BPF_REG_2, /* frame start; later ip + ihl*4 - ETH_HDR_SZ */
   R_END = BPF_REG_3,  /* data_end */
   R_TMP = BPF_REG_4,
-  R_IHL = BPF_REG_5, /* IHL, then IHL*4 */
+  R_IHL = BPF_REG_5,  /* IHL, then IHL*4 */
   R_CTX = BPF_REG_6,
+  R_FRAG = BPF_REG_7, /* IPv4 flags and offset: non-zero on a first fragment */
+  R_WHAT = BPF_REG_8, /* the counter to add to: its offset in sl_xdp_counters_t */
+  R_VERDICT = BPF_REG_9, /* what the counting path returns */
 };
 
 /* Jump targets, resolved once every instruction is placed. */
-enum { L_PASS, L_REDIRECT, L_CNT };
+enum { L_PASS, L_MATCH, L_V6, L_COUNT, L_DONE, L_CNT };
 
-#define GEN_FIXUP_MAX 32
+#define CNT_FRAG ((int32_t)offsetof(sl_xdp_counters_t, frag))
+#define CNT_IPV6 ((int32_t)offsetof(sl_xdp_counters_t, ipv6))
+#define CNT_NO_SOCKET ((int32_t)offsetof(sl_xdp_counters_t, no_socket))
+
+#define GEN_FIXUP_MAX 64
 
 typedef struct {
   struct bpf_insn *out;
@@ -114,8 +123,8 @@ static int32_t wire16(uint16_t v) { return (int32_t)htons(v); }
 
 int sl_xdp_gen(const sl_xdp_filter_t *f, struct bpf_insn *out, uint32_t max, uint32_t *cnt,
                sl_err_t *err) {
-  if (f->port_cnt == 0 || f->port_cnt > SL_XDP_PORTS_MAX)
-    return sl_err_set(err, "XDP filter: %u ports, need 1..%u", f->port_cnt, SL_XDP_PORTS_MAX);
+  if (f->port_cnt == 0 || f->port_cnt > SL_PORTS_MAX)
+    return sl_err_set(err, "XDP filter: %u ports, need 1..%u", f->port_cnt, SL_PORTS_MAX);
   for (uint32_t i = 0; i < f->port_cnt; i++)
     if (f->ports[i] == 0) return sl_err_set(err, "XDP filter: port %u is 0", i);
   uint32_t fallback = f->fallback ? f->fallback : XDP_PASS;
@@ -124,6 +133,7 @@ int sl_xdp_gen(const sl_xdp_filter_t *f, struct bpf_insn *out, uint32_t max, uin
                       f->fallback);
   if (f->xskmap_fd < 0) return sl_err_set(err, "XDP filter: no XSKMAP (fd %d)", f->xskmap_fd);
 
+  int counting = f->counters_fd >= 0;
   gen_t g = {.out = out, .max = max};
   for (int l = 0; l < L_CNT; l++) g.at[l] = -1;
 
@@ -131,12 +141,14 @@ int sl_xdp_gen(const sl_xdp_filter_t *f, struct bpf_insn *out, uint32_t max, uin
   load(&g, BPF_W, R_DATA, R_ARG1, XDP_MD_DATA);
   load(&g, BPF_W, R_END, R_ARG1, XDP_MD_DATA_END);
 
-  /* Ethernet and the fixed part of IPv4 in bounds. */
+  /* Ethernet and the fixed part of IPv4 in bounds (shorter than any IPv6
+     header too). */
   mov_reg(&g, R_TMP, R_DATA);
   alu_imm(&g, BPF_ADD, R_TMP, ETH_HDR_SZ + IP_MIN_SZ);
   jmp_reg(&g, BPF_JGT, R_TMP, R_END, L_PASS);
 
   load(&g, BPF_H, R_TMP, R_DATA, ETH_TYPE_OFF);
+  if (counting && !f->dst_addr) jmp_imm(&g, BPF_JEQ, R_TMP, wire16(0x86dd), L_V6);
   jmp_imm(&g, BPF_JNE, R_TMP, wire16(0x0800), L_PASS);
 
   /* Version 4 and IHL >= 5 words: a shorter IHL would put "UDP" inside the
@@ -148,12 +160,6 @@ int sl_xdp_gen(const sl_xdp_filter_t *f, struct bpf_insn *out, uint32_t max, uin
   alu_imm(&g, BPF_AND, R_IHL, 0x0f);
   jmp_imm(&g, BPF_JLT, R_IHL, 5, L_PASS);
 
-  /* Fragments: MF set or a non-zero offset. Only a first fragment carries
-     the UDP header, and the kernel must reassemble the rest anyway. */
-  load(&g, BPF_H, R_TMP, R_DATA, IP_FRAG_OFF);
-  alu_imm(&g, BPF_AND, R_TMP, wire16(0x3fff));
-  jmp_imm(&g, BPF_JNE, R_TMP, 0, L_PASS);
-
   load(&g, BPF_B, R_TMP, R_DATA, IP_PROTO_OFF);
   jmp_imm(&g, BPF_JNE, R_TMP, IPPROTO_UDP_NUM, L_PASS);
 
@@ -161,6 +167,16 @@ int sl_xdp_gen(const sl_xdp_filter_t *f, struct bpf_insn *out, uint32_t max, uin
     load(&g, BPF_W, R_TMP, R_DATA, IP_DST_OFF);
     jmp32_imm(&g, BPF_JNE, R_TMP, (int32_t)f->dst_addr, L_PASS);
   }
+
+  /* Fragments go to the kernel, which reassembles them. A later fragment
+     (non-zero offset) has no UDP header: nothing more to learn. A first
+     fragment (MF set, offset 0) has one: R_FRAG remembers it, so that a
+     match is counted instead of captured. */
+  load(&g, BPF_H, R_FRAG, R_DATA, IP_FRAG_OFF);
+  mov_reg(&g, R_TMP, R_FRAG);
+  alu_imm(&g, BPF_AND, R_TMP, wire16(0x1fff));
+  jmp_imm(&g, BPF_JNE, R_TMP, 0, L_PASS);
+  alu_imm(&g, BPF_AND, R_FRAG, wire16(0x2000));
 
   /* Skip IPv4 options: R_DATA becomes ip + ihl*4 - ETH_HDR_SZ, so the UDP
      header sits at R_DATA + ETH_HDR_SZ. The verifier knows IHL*4 is in
@@ -173,19 +189,70 @@ int sl_xdp_gen(const sl_xdp_filter_t *f, struct bpf_insn *out, uint32_t max, uin
 
   load(&g, BPF_H, R_TMP, R_DATA, ETH_HDR_SZ + UDP_DPORT_OFF);
   for (uint32_t i = 0; i < f->port_cnt; i++)
-    jmp_imm(&g, BPF_JEQ, R_TMP, wire16(f->ports[i]), L_REDIRECT);
+    jmp_imm(&g, BPF_JEQ, R_TMP, wire16(f->ports[i]), L_MATCH);
+  /* L_PASS comes last: every jump goes forward, so the program has no
+     loop by construction. */
+  jump_to(&g, BPF_JMP | BPF_JA, 0, 0, 0, L_PASS);
 
-  place(&g, L_PASS);
-  mov_imm(&g, R_RET, XDP_PASS);
-  exit_insn(&g);
+  place(&g, L_MATCH);
+  if (counting) {
+    mov_imm(&g, R_WHAT, CNT_FRAG);
+    mov_imm(&g, R_VERDICT, XDP_PASS);
+    jmp_imm(&g, BPF_JNE, R_FRAG, 0, L_COUNT);
+  } else {
+    jmp_imm(&g, BPF_JNE, R_FRAG, 0, L_PASS);
+  }
 
   /* bpf_redirect_map returns the low bits of its flags when the queue's slot
      is empty: fallback, never XDP_ABORTED (flags 0), which would lose it. */
-  place(&g, L_REDIRECT);
   load_map_fd(&g, R_ARG1, f->xskmap_fd);
   load(&g, BPF_W, R_ARG2, R_CTX, XDP_MD_RX_QUEUE);
   mov_imm(&g, R_ARG3, (int32_t)fallback);
   call(&g, BPF_FUNC_redirect_map);
+  if (counting) {
+    mov_imm(&g, R_WHAT, CNT_NO_SOCKET);
+    mov_imm(&g, R_VERDICT, (int32_t)fallback);
+    jmp_imm(&g, BPF_JNE, R_RET, XDP_REDIRECT, L_COUNT);
+  }
+  exit_insn(&g);
+
+  if (counting && !f->dst_addr) {
+    /* UDP over IPv6, no extension header, to a captured port. Only when any
+       destination address is captured: an IPv6 packet cannot be for an
+       IPv4 bind address (and unreachable code fails the verifier). */
+    place(&g, L_V6);
+    mov_reg(&g, R_TMP, R_DATA);
+    alu_imm(&g, BPF_ADD, R_TMP, ETH_HDR_SZ + IP6_HDR_SZ + UDP_HDR_SZ);
+    jmp_reg(&g, BPF_JGT, R_TMP, R_END, L_PASS);
+    load(&g, BPF_B, R_TMP, R_DATA, IP6_NEXT_OFF);
+    jmp_imm(&g, BPF_JNE, R_TMP, IPPROTO_UDP_NUM, L_PASS);
+    load(&g, BPF_H, R_TMP, R_DATA, ETH_HDR_SZ + IP6_HDR_SZ + UDP_DPORT_OFF);
+    mov_imm(&g, R_WHAT, CNT_IPV6);
+    mov_imm(&g, R_VERDICT, XDP_PASS);
+    for (uint32_t i = 0; i < f->port_cnt; i++) jmp_imm(&g, BPF_JEQ, R_TMP, wire16(f->ports[i]), L_COUNT);
+    jump_to(&g, BPF_JMP | BPF_JA, 0, 0, 0, L_PASS);
+  }
+  if (counting) {
+    /* counters[rx_queue_index] field R_WHAT += 1, atomically (queues are
+       served on several CPUs); a queue beyond the map is not counted. */
+    place(&g, L_COUNT);
+    load(&g, BPF_W, R_TMP, R_CTX, XDP_MD_RX_QUEUE);
+    emit(&g, BPF_STX | BPF_MEM | BPF_W, BPF_REG_10, R_TMP, -4, 0);
+    load_map_fd(&g, R_ARG1, f->counters_fd);
+    mov_reg(&g, R_ARG2, BPF_REG_10);
+    alu_imm(&g, BPF_ADD, R_ARG2, -4);
+    call(&g, BPF_FUNC_map_lookup_elem);
+    jmp_imm(&g, BPF_JEQ, R_RET, 0, L_DONE);
+    alu_reg(&g, BPF_ADD, R_RET, R_WHAT);
+    mov_imm(&g, R_TMP, 1);
+    emit(&g, BPF_STX | BPF_ATOMIC | BPF_DW, R_RET, R_TMP, 0, BPF_ADD);
+    place(&g, L_DONE);
+    mov_reg(&g, R_RET, R_VERDICT);
+    exit_insn(&g);
+  }
+
+  place(&g, L_PASS);
+  mov_imm(&g, R_RET, XDP_PASS);
   exit_insn(&g);
 
   if (g.n > max || g.fix_cnt > GEN_FIXUP_MAX)
@@ -196,160 +263,4 @@ int sl_xdp_gen(const sl_xdp_filter_t *f, struct bpf_insn *out, uint32_t max, uin
   }
   *cnt = g.n;
   return 0;
-}
-
-/* ---- disassembly (debug log) ---- */
-
-typedef struct {
-  char *buf;
-  uint32_t sz, len;
-} strbuf_t;
-
-static void put(strbuf_t *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(strbuf_t *s, const char *fmt, ...) {
-  if (s->len >= s->sz) return;
-  va_list ap;
-  va_start(ap, fmt);
-  int n = vsnprintf(s->buf + s->len, s->sz - s->len, fmt, ap);
-  va_end(ap);
-  if (n > 0) s->len = s->len + (uint32_t)n < s->sz ? s->len + (uint32_t)n : s->sz;
-}
-
-static const char *alu_op_str(uint8_t op) {
-  switch (op) {
-  case BPF_ADD: return "+=";
-  case BPF_SUB: return "-=";
-  case BPF_MUL: return "*=";
-  case BPF_DIV: return "/=";
-  case BPF_OR: return "|=";
-  case BPF_AND: return "&=";
-  case BPF_LSH: return "<<=";
-  case BPF_RSH: return ">>=";
-  case BPF_MOD: return "%=";
-  case BPF_XOR: return "^=";
-  case BPF_MOV: return "=";
-  case BPF_ARSH: return "s>>=";
-  default: return NULL;
-  }
-}
-
-static const char *jmp_op_str(uint8_t op) {
-  switch (op) {
-  case BPF_JEQ: return "==";
-  case BPF_JGT: return ">";
-  case BPF_JGE: return ">=";
-  case BPF_JSET: return "&";
-  case BPF_JNE: return "!=";
-  case BPF_JSGT: return "s>";
-  case BPF_JSGE: return "s>=";
-  case BPF_JLT: return "<";
-  case BPF_JLE: return "<=";
-  case BPF_JSLT: return "s<";
-  case BPF_JSLE: return "s<=";
-  default: return NULL;
-  }
-}
-
-static const char *size_str(uint8_t size) {
-  switch (size) {
-  case BPF_B: return "u8";
-  case BPF_H: return "u16";
-  case BPF_W: return "u32";
-  case BPF_DW: return "u64";
-  default: return "?";
-  }
-}
-
-uint32_t sl_bpf_insn_fmt(const struct bpf_insn *in, char *buf, uint32_t bufsz) {
-  strbuf_t s = {.buf = buf, .sz = bufsz};
-  if (bufsz) buf[0] = 0;
-  uint8_t cls = BPF_CLASS(in->code);
-  uint8_t op = BPF_OP(in->code);
-  uint8_t mode = BPF_MODE(in->code);
-  int x = BPF_SRC(in->code) == BPF_X;
-  switch (cls) {
-  case BPF_ALU:
-  case BPF_ALU64: {
-    char r = cls == BPF_ALU64 ? 'r' : 'w';
-    const char *o = alu_op_str(op);
-    if (op == BPF_NEG) {
-      put(&s, "%c%u = -%c%u", r, in->dst_reg, r, in->dst_reg);
-      return 1;
-    }
-    if (!o) break;
-    if (x)
-      put(&s, "%c%u %s %c%u", r, in->dst_reg, o, r, in->src_reg);
-    else
-      put(&s, "%c%u %s %d", r, in->dst_reg, o, in->imm);
-    return 1;
-  }
-  case BPF_LDX:
-    if (mode != BPF_MEM) break;
-    put(&s, "r%u = *(%s *)(r%u %+d)", in->dst_reg, size_str(BPF_SIZE(in->code)), in->src_reg,
-        in->off);
-    return 1;
-  case BPF_STX:
-    if (mode != BPF_MEM) break;
-    put(&s, "*(%s *)(r%u %+d) = r%u", size_str(BPF_SIZE(in->code)), in->dst_reg, in->off,
-        in->src_reg);
-    return 1;
-  case BPF_ST:
-    if (mode != BPF_MEM) break;
-    put(&s, "*(%s *)(r%u %+d) = %d", size_str(BPF_SIZE(in->code)), in->dst_reg, in->off, in->imm);
-    return 1;
-  case BPF_LD:
-    if (in->code != (BPF_LD | BPF_DW | BPF_IMM)) break;
-    if (in->src_reg == BPF_PSEUDO_MAP_FD)
-      put(&s, "r%u = map_fd(%d) ll", in->dst_reg, in->imm);
-    else
-      put(&s, "r%u = 0x%llx ll", in->dst_reg,
-          (unsigned long long)(uint32_t)in->imm | ((unsigned long long)(uint32_t)in[1].imm << 32));
-    return 2;
-  case BPF_JMP:
-  case BPF_JMP32: {
-    char r = cls == BPF_JMP ? 'r' : 'w';
-    if (cls == BPF_JMP && op == BPF_JA) {
-      put(&s, "goto %+d", in->off);
-      return 1;
-    }
-    if (cls == BPF_JMP && op == BPF_CALL) {
-      put(&s, "call %d", in->imm);
-      return 1;
-    }
-    if (cls == BPF_JMP && op == BPF_EXIT) {
-      put(&s, "exit");
-      return 1;
-    }
-    const char *o = jmp_op_str(op);
-    if (!o) break;
-    if (x)
-      put(&s, "if %c%u %s %c%u goto %+d", r, in->dst_reg, o, r, in->src_reg, in->off);
-    else
-      put(&s, "if %c%u %s 0x%x goto %+d", r, in->dst_reg, o, (uint32_t)in->imm, in->off);
-    return 1;
-  }
-  default:
-    break;
-  }
-  put(&s, "(code 0x%02x dst r%u src r%u off %d imm %d)", in->code, in->dst_reg, in->src_reg,
-      in->off, in->imm);
-  return 1;
-}
-
-uint64_t sl_bpf_prog_dump(const struct bpf_insn *insns, uint32_t cnt, char *buf, uint64_t bufsz) {
-  uint64_t need = 0;
-  if (bufsz) buf[0] = 0;
-  for (uint32_t i = 0; i < cnt;) {
-    char text[112];
-    uint32_t slots = 1;
-    if (insns[i].code == (BPF_LD | BPF_DW | BPF_IMM) && i + 1 >= cnt)
-      snprintf(text, sizeof text, "(64-bit load cut off by the end of the program)");
-    else
-      slots = sl_bpf_insn_fmt(&insns[i], text, sizeof text);
-    char *at = need < bufsz ? buf + need : NULL;
-    int n = snprintf(at, at ? (size_t)(bufsz - need) : 0, "%3u: %s\n", i, text);
-    if (n > 0) need += (uint64_t)n;
-    i += slots;
-  }
-  return need;
 }

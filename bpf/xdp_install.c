@@ -1,12 +1,11 @@
 #include "bpf/xdp_install.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <linux/if_link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -16,9 +15,11 @@
 void sl_xdp_init(sl_xdp_t *x) {
   x->ifname[0] = 0;
   x->ifindex = 0;
-  x->rxq_cnt = 0;
   x->map_entries = 0;
   x->map_fd = -1;
+  x->cnt_fd = -1;
+  x->counters = NULL;
+  x->counters_sz = 0;
   x->prog_fd = -1;
   x->link_fd = -1;
   x->prog_id = 0;
@@ -32,7 +33,11 @@ void sl_xdp_close(sl_xdp_t *x) {
   if (x->link_fd >= 0) close(x->link_fd);
   if (x->prog_fd >= 0) close(x->prog_fd);
   if (x->map_fd >= 0) close(x->map_fd);
-  x->link_fd = x->prog_fd = x->map_fd = -1;
+  if (x->cnt_fd >= 0) close(x->cnt_fd);
+  if (x->counters) munmap((void *)x->counters, x->counters_sz);
+  x->link_fd = x->prog_fd = x->map_fd = x->cnt_fd = -1;
+  x->counters = NULL;
+  x->counters_sz = 0;
   x->mode = -1;
 }
 
@@ -42,42 +47,6 @@ const char *sl_xdp_mode_str(const sl_xdp_t *x) {
   case SL_XDP_ATTACH_SKB: return "skb";
   default: return "none";
   }
-}
-
-/* Counts /sys/class/net/IF/queues/rx-*. sysfs shows the network namespace
-   it was mounted in, which need not be ours (unshare -n without a remount),
-   so the answer counts only if the ifindex there is the one we resolved.
-   Returns 0 when unknown. */
-static uint32_t sysfs_rxq_cnt(const char *ifname, uint32_t ifindex) {
-  char path[128];
-  snprintf(path, sizeof path, "/sys/class/net/%s/ifindex", ifname);
-  FILE *fp = fopen(path, "r");
-  if (!fp) return 0;
-  unsigned idx = 0;
-  int ok = fscanf(fp, "%u", &idx) == 1;
-  fclose(fp);
-  if (!ok || idx != ifindex) return 0;
-  snprintf(path, sizeof path, "/sys/class/net/%s/queues", ifname);
-  DIR *d = opendir(path);
-  if (!d) return 0;
-  uint32_t n = 0;
-  for (struct dirent *e; (e = readdir(d));)
-    if (strncmp(e->d_name, "rx-", 3) == 0) n++;
-  closedir(d);
-  return n;
-}
-
-/* 1 up, 0 down, -1 unknown. SIOCGIFFLAGS answers for our own namespace. */
-static int iface_up(const char *ifname) {
-  int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (s < 0) return -1;
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof ifr);
-  strncpy(ifr.ifr_name, ifname, sizeof ifr.ifr_name - 1);
-  int r = ioctl(s, SIOCGIFFLAGS, &ifr);
-  close(s);
-  if (r < 0) return -1;
-  return (ifr.ifr_flags & IFF_UP) != 0;
 }
 
 /* Rewrites err for a failed XDP attach in driver (drv = 1) or generic mode,
@@ -166,8 +135,8 @@ static int attach(sl_xdp_t *x, int mode, sl_err_t *err) {
   return 0;
 }
 
-int sl_xdp_install(sl_xdp_t *x, const char *ifname, const sl_xdp_filter_t *f, uint32_t queue_cnt,
-                   int mode, int log_level_debug, sl_err_t *err) {
+int sl_xdp_install(sl_xdp_t *x, const char *ifname, uint32_t ifindex, uint32_t map_entries,
+                   const sl_xdp_filter_t *f, int mode, int log_level_debug, sl_err_t *err) {
   sl_xdp_init(x);
   if (!ifname || !ifname[0] || strlen(ifname) >= sizeof x->ifname)
     return sl_err_set(err, "XDP install: interface name \"%s\" empty or longer than %zu chars",
@@ -175,35 +144,35 @@ int sl_xdp_install(sl_xdp_t *x, const char *ifname, const sl_xdp_filter_t *f, ui
   snprintf(x->ifname, sizeof x->ifname, "%s", ifname);
   if (mode != SL_XDP_ATTACH_AUTO && mode != SL_XDP_ATTACH_DRV && mode != SL_XDP_ATTACH_SKB)
     return sl_err_set(err, "XDP install on %s: unknown mode %d", ifname, mode);
-  if (queue_cnt == 0) return sl_err_set(err, "XDP install on %s: zero queues", ifname);
+  if (!ifindex || !map_entries) return sl_err_set(err, "XDP install on %s: no interface index or zero queues", ifname);
+  x->ifindex = ifindex;
+  x->map_entries = map_entries;
 
-  x->ifindex = if_nametoindex(ifname);
-  if (!x->ifindex)
-    return sl_err_set(err,
-                      "XDP install: interface %s not found (%s); check [net] interface against "
-                      "`ip link show`",
-                      ifname, strerror(errno));
-  if (iface_up(ifname) == 0)
-    SL_WARN("interface %s is down: XDP attaches, but no packet arrives until `ip link set dev %s "
-            "up`",
-            ifname, ifname);
-
-  x->rxq_cnt = sysfs_rxq_cnt(ifname, x->ifindex);
-  if (x->rxq_cnt && queue_cnt > x->rxq_cnt)
-    return sl_err_set(err,
-                      "XDP install on %s: %u queues asked but %s has %u RX queues (lower [layout] "
-                      "net_tile_count, or raise the queues: `ethtool -L %s combined %u`)",
-                      ifname, queue_cnt, ifname, x->rxq_cnt, ifname, queue_cnt);
-  x->map_entries = queue_cnt > x->rxq_cnt ? queue_cnt : x->rxq_cnt;
-
-  x->map_fd = sl_bpf_map_create(BPF_MAP_TYPE_XSKMAP, 4, 4, x->map_entries, "sl_xsks", err);
+  x->map_fd = sl_bpf_map_create(BPF_MAP_TYPE_XSKMAP, 4, 4, x->map_entries, 0, "sl_xsks", err);
   if (x->map_fd < 0) {
     sl_err_prefix(err, "XSKMAP for %s", ifname);
     goto fail;
   }
+  x->cnt_fd = sl_bpf_map_create(BPF_MAP_TYPE_ARRAY, 4, sizeof(sl_xdp_counters_t), x->map_entries, BPF_F_MMAPABLE,
+                                "sl_xdp_cnt", err);
+  if (x->cnt_fd < 0) {
+    sl_err_prefix(err, "XDP counters for %s", ifname);
+    goto fail;
+  }
+  long page = sysconf(_SC_PAGESIZE);
+  x->counters_sz = ((uint64_t)x->map_entries * sizeof(sl_xdp_counters_t) + (uint64_t)page - 1) & ~(uint64_t)(page - 1);
+  void *m = mmap(NULL, x->counters_sz, PROT_READ, MAP_SHARED, x->cnt_fd, 0);
+  if (m == MAP_FAILED) {
+    x->counters_sz = 0;
+    sl_err_set(err, "XDP counters for %s: mmap: %s (kernel without mmapable BPF arrays, < 5.5?)", ifname,
+               strerror(errno));
+    goto fail;
+  }
+  x->counters = m;
 
   sl_xdp_filter_t g = *f;
   g.xskmap_fd = x->map_fd;
+  g.counters_fd = x->cnt_fd;
   if (sl_xdp_gen(&g, x->insns, SL_XDP_INSN_MAX, &x->insn_cnt, err) < 0) {
     sl_err_prefix(err, "XDP install on %s", ifname);
     goto fail;

@@ -2,14 +2,14 @@
 
    The supervisor (privileged, once per interface, before forking tiles):
      sl_xdp_t *x = malloc(sizeof *x);            // ~66 KiB: keep it off small stacks
-     sl_xdp_install(x, "eth0", &filter, net_tile_count, SL_XDP_ATTACH_AUTO, debug, &err);
-     ... fork net tiles: they inherit x->map_fd (and the rest) across fork ...
-     net tile q: sl_xdp_register(x, q, xsk_fd, &err)  (or sl_xdp_register_fd)
-     ... sl_xdp_close(x) on the way out.
+     sl_xdp_install(x, "eth0", ifindex, queues, &filter, SL_XDP_ATTACH_AUTO, debug, &err);
+     sl_xdp_register(x, q, xsk_fd, &err)          // per queue, its AF_XDP socket
+     ... fork the tiles; none of them may keep the link, program or map fds
+     (anyone holding the link fd can detach the program): the sandbox
+     closes them; the counters stay readable through x->counters ...
+     sl_xdp_close(x) on the way out.
    The link is never pinned: when the last process holding x->link_fd exits,
-   however it exits (SIGKILL included), the kernel detaches the program. A
-   forked tile holds a copy of the fd, so the program stays attached until
-   the supervisor and every tile have gone. */
+   however it exits (SIGKILL included), the kernel detaches the program. */
 #ifndef SL_BPF_XDP_INSTALL_H
 #define SL_BPF_XDP_INSTALL_H
 
@@ -34,10 +34,13 @@ enum {
 typedef struct {
   char ifname[IF_NAMESIZE];
   uint32_t ifindex;
-  uint32_t rxq_cnt;     /* the interface's RX queues (sysfs), 0 if unknown */
-  uint32_t map_entries; /* XSKMAP size: max(queue_cnt, rxq_cnt) */
+  uint32_t map_entries; /* queues the maps cover: 0..map_entries-1 */
 
   int map_fd;  /* XSKMAP, key queue id (u32) -> AF_XDP socket fd (u32) */
+  int cnt_fd;  /* counters: ARRAY of sl_xdp_counters_t, key queue id (BPF_F_MMAPABLE) */
+  const volatile sl_xdp_counters_t *counters; /* cnt_fd mapped read-only: [map_entries];
+                                                 the mapping outlives the fd */
+  uint64_t counters_sz;                       /* bytes mapped */
   int prog_fd; /* the loaded filter */
   int link_fd; /* BPF_LINK_CREATE link; closing its last copy detaches */
   uint32_t prog_id; /* kernel id of the program (as `ip link show` prints it) */
@@ -56,27 +59,28 @@ typedef struct {
    sl_xdp_close without having been through sl_xdp_install. */
 void sl_xdp_init(sl_xdp_t *x);
 
-/* sl_xdp_install resolves ifname, creates the XSKMAP (max_entries = the
-   larger of queue_cnt and the interface's RX queue count), generates the
-   filter for f (f->xskmap_fd is ignored: the new map is used; f->fallback
-   as documented in xdp_gen.h, 0 meaning XDP_PASS), loads it with a 64 KiB
-   verifier log (level 1; level 2 with log_level_debug, which also keeps the
-   log after a successful load) and attaches it with BPF_LINK_CREATE in mode
+/* sl_xdp_install creates the XSKMAP and the counters map for queues
+   0..map_entries-1 of interface ifname (index ifindex: the caller has
+   checked the interface; map_entries covers every RX queue it has, so a
+   queue without a socket is counted rather than lost), maps the counters
+   read-only, generates the filter for f (f->xskmap_fd and f->counters_fd
+   are ignored: the new maps are used; f->fallback as documented in
+   xdp_gen.h, 0 meaning XDP_PASS), loads it with a 64 KiB verifier log
+   (level 1; level 2 with log_level_debug, which also keeps the log after a
+   successful load) and attaches it with BPF_LINK_CREATE in mode
    (SL_XDP_ATTACH_*). In AUTO, driver mode is tried first; if the driver
    refuses it, generic mode is used and the reason is kept in x->drv_why
-   for the caller to log. A down interface is accepted with a warning
-   logged (XDP attaches, but nothing arrives until it is up).
+   for the caller to log.
 
    Returns 0 with every fd open. On failure returns -1, x holds no open fd
-   (x->log keeps the verifier log when the load failed, for the caller to
-   print at debug level) and err says what and what to do: interface
-   missing, more queues asked than the interface has, missing
-   CAP_BPF/CAP_NET_ADMIN, verifier rejection (its last log line), driver
-   without XDP in driver mode, another XDP program already on the interface
-   (EBUSY/EEXIST: "see `ip link show IF`; detach it with `ip link set dev IF
-   xdp off`"). Never pins anything. Not thread-safe on one x. */
-int sl_xdp_install(sl_xdp_t *x, const char *ifname, const sl_xdp_filter_t *f, uint32_t queue_cnt,
-                   int mode, int log_level_debug, sl_err_t *err);
+   and no mapping (x->log keeps the verifier log when the load failed, for
+   the caller to print at debug level) and err says what and what to do:
+   missing CAP_BPF/CAP_NET_ADMIN, verifier rejection (its last log line),
+   driver without XDP in driver mode, another XDP program already on the
+   interface (EBUSY/EEXIST: "see `ip link show IF`; detach it with `ip link
+   set dev IF xdp off`"). Never pins anything. Not thread-safe on one x. */
+int sl_xdp_install(sl_xdp_t *x, const char *ifname, uint32_t ifindex, uint32_t map_entries,
+                   const sl_xdp_filter_t *f, int mode, int log_level_debug, sl_err_t *err);
 
 /* sl_xdp_register points queue's slot of the XSKMAP at the AF_XDP socket
    xsk_fd (which must be bound to x's interface and that queue, with an RX
@@ -93,8 +97,9 @@ int sl_xdp_register_fd(int map_fd, uint32_t queue, int xsk_fd, sl_err_t *err);
 int sl_xdp_unregister(const sl_xdp_t *x, uint32_t queue, sl_err_t *err);
 
 /* sl_xdp_close closes this process's link, program and map fds (each -1
-   afterwards; idempotent). The program detaches when no other process
-   (forked tile) still holds a copy of the link fd. */
+   afterwards; idempotent) and unmaps its view of the counters (a forked
+   tile's stays). The program detaches when no other process still holds a
+   copy of the link fd. */
 void sl_xdp_close(sl_xdp_t *x);
 
 /* sl_xdp_mode_str: "drv", "skb", or "none" (not attached). */

@@ -170,6 +170,7 @@ static const cfgkey_t KEYS[] = {
     {"layout", "net_tile_count", K_U32, F(layout.net_tile_count), 1, 64, 0, NULL, NULL, NULL},
     {"layout", "verify_tile_count", K_U32, F(layout.verify_tile_count), 1, 64, 0, NULL, NULL, NULL},
     {"layout", "idle", K_ENUM, F(layout.idle), .names = IDLE_NAMES},
+    {"layout", "heartbeat_timeout_ms", K_U32, F(layout.heartbeat_timeout_ms), 100, 600000, 0, NULL, NULL, NULL},
     {"net", "interface", K_STR, F(net.interface), .check = check_interface},
     {"net", "provider", K_ENUM, F(net.provider), .names = PROVIDER_NAMES},
     {"net", "ports", K_PORTS, F(net.ports), 1, 65535, 0, NULL, NULL, NULL},
@@ -302,9 +303,9 @@ static int set_key(ctx_t *x, sl_config_t *c, const cfgkey_t *k, const sl_toml_no
     case K_PORTS: {
       uint32_t n = v->v.arr.cnt;
       if (n == 0) return bad(x, v->line, v->col, "%s: at least one port is needed", name);
-      if (n > SL_CFG_PORTS_MAX)
-        return bad(x, v->line, v->col, "%s: at most %d ports (got %u)", name, SL_CFG_PORTS_MAX, n);
-      uint16_t ports[SL_CFG_PORTS_MAX] = {0};
+      if (n > SL_PORTS_MAX)
+        return bad(x, v->line, v->col, "%s: at most %d ports (got %u)", name, SL_PORTS_MAX, n);
+      uint16_t ports[SL_PORTS_MAX] = {0};
       for (uint32_t i = 0; i < n; i++) {
         const sl_toml_node_t *e = v->v.arr.item[i];
         if (e->type != SL_TOML_INTEGER)
@@ -541,7 +542,7 @@ uint64_t sl_config_render(const sl_config_t *cfg, char *buf, uint64_t bufsz) {
       case K_PAGE: put_str(&o, *(const uint64_t *)field == (1ull << 30) ? "1G" : "2M"); break;
       case K_PORTS:
         put(&o, "[");
-        for (uint32_t j = 0; j < cfg->net.port_cnt && j < SL_CFG_PORTS_MAX; j++)
+        for (uint32_t j = 0; j < cfg->net.port_cnt && j < SL_PORTS_MAX; j++)
           put(&o, "%s%u", j ? ", " : "", cfg->net.ports[j]);
         put(&o, "]");
         break;

@@ -12,8 +12,8 @@
 #include <stdint.h>
 
 #include "util/err.h"
+#include "util/limits.h"
 
-#define SL_CFG_PORTS_MAX 16
 #define SL_CFG_STR_MAX 256
 
 enum { SL_IDLE_ADAPTIVE = 0, SL_IDLE_SPIN = 1 };
@@ -29,13 +29,14 @@ typedef struct {
     uint32_t net_tile_count;       /* 1..64 */
     uint32_t verify_tile_count;    /* 1..64 */
     int idle;                      /* SL_IDLE_* */
+    uint32_t heartbeat_timeout_ms; /* 100..600000: a tile silent this long is dead */
   } layout;
 
   struct {
     char interface[32];          /* IFNAMSIZ-1 */
     int provider;                /* SL_PROVIDER_* */
     uint32_t port_cnt;           /* 1..16 */
-    uint16_t ports[SL_CFG_PORTS_MAX]; /* 1..65535, distinct */
+    uint16_t ports[SL_PORTS_MAX]; /* 1..65535, distinct */
     uint32_t bind_address;       /* IPv4 in network byte order; 0 = any */
     char bind_address_str[16];   /* as written (dotted quad) */
     int xdp_mode;                /* SL_XDP_MODE_* */

@@ -34,12 +34,15 @@ static const metric_def_t net_defs[SL_M_NET_END - SL_M_COMMON_CNT] = {
     [SL_M_NET_FILL_RING_EMPTY - 16] = {"fill_ring_empty", C},
     [SL_M_NET_XDP_RX_DROPPED - 16] = {"xdp_rx_dropped", C},
     [SL_M_NET_SYSCALLS - 16] = {"syscalls", C},
-    [SL_M_NET_RX_FILTERED - 16] = {"rx_filtered", C},
     [SL_M_NET_XDP_RX_RING_FULL - 16] = {"xdp_rx_ring_full", C},
     [SL_M_NET_XDP_RX_INVALID_DESCS - 16] = {"xdp_rx_invalid_descs", C},
     [SL_M_NET_XDP_FILL_EMPTY_DESCS - 16] = {"xdp_fill_empty_descs", C},
     [SL_M_NET_RX_TRUNCATED - 16] = {"rx_truncated", C},
     [SL_M_NET_SOCK_RX_DROPPED - 16] = {"sock_rx_dropped", C},
+    [SL_M_NET_RX_EMPTY - 16] = {"rx_empty", C},
+    [SL_M_NET_XDP_PASS_FRAG - 16] = {"xdp_pass_frag", C},
+    [SL_M_NET_XDP_PASS_IPV6 - 16] = {"xdp_pass_ipv6", C},
+    [SL_M_NET_XDP_PASS_NO_SOCKET - 16] = {"xdp_pass_no_socket", C},
 };
 
 static const metric_def_t verify_defs[SL_M_VERIFY_END - SL_M_COMMON_CNT] = {
@@ -50,7 +53,6 @@ static const metric_def_t verify_defs[SL_M_VERIFY_END - SL_M_COMMON_CNT] = {
     [SL_M_VERIFY_SIGVERIFY_FAIL - 16] = {"sigverify_fail", C},
     [SL_M_VERIFY_VERIFIED - 16] = {"verified", C},
     [SL_M_VERIFY_OVERRUN_READ - 16] = {"overrun_read", C},
-    [SL_M_VERIFY_FILTERED - 16] = {"filtered", C},
     [SL_M_VERIFY_SIGS - 16] = {"sigs", C},
 };
 

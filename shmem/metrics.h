@@ -62,27 +62,32 @@ enum {
   SL_M_NET_PUBLISHED = 19,    /* frags published to the output ring */
   SL_M_NET_FILL_RING_EMPTY = 20, /* times no frame could be given to the fill ring */
   SL_M_NET_XDP_RX_DROPPED = 21,  /* XDP_STATISTICS rx_dropped */
-  SL_M_NET_SYSCALLS = 22,     /* kernel kicks and io_uring submits */
-  SL_M_NET_RX_FILTERED = 23,  /* valid UDP but not for our ports/address */
+  SL_M_NET_SYSCALLS = 22,     /* kernel kicks, waits and io_uring submits */
   SL_M_NET_XDP_RX_RING_FULL = 24,     /* XDP_STATISTICS rx_ring_full */
   SL_M_NET_XDP_RX_INVALID_DESCS = 25, /* XDP_STATISTICS rx_invalid_descs */
   SL_M_NET_XDP_FILL_EMPTY_DESCS = 26, /* XDP_STATISTICS rx_fill_ring_empty_descs */
   SL_M_NET_RX_TRUNCATED = 27, /* datagrams larger than a frame */
   SL_M_NET_SOCK_RX_DROPPED = 28, /* io_uring: datagrams the kernel dropped on our sockets
                                     (receive buffer full), SO_MEMINFO */
-  SL_M_NET_END = 29,
+  SL_M_NET_RX_EMPTY = 29,     /* io_uring: datagrams with no payload (given back, never delivered) */
+  /* What the XDP program handed to the kernel stack although it was meant
+     for a captured port and address (tiles/net/xdp_counters.h); net:0 also
+     counts what arrived on queues without a net tile. */
+  SL_M_NET_XDP_PASS_FRAG = 30,      /* IPv4 fragments (counted once, by the first fragment) */
+  SL_M_NET_XDP_PASS_IPV6 = 31,      /* UDP over IPv6 (sluice captures IPv4 only) */
+  SL_M_NET_XDP_PASS_NO_SOCKET = 32, /* the queue had no AF_XDP socket */
+  SL_M_NET_END = 33,
 };
 
 /* Verify tile. in_frags = parse_fail + dedup_drop + sigverify_fail + verified. */
 enum {
   SL_M_VERIFY_IN_FRAGS = 16,     /* frags of this tile's share read intact */
-  SL_M_VERIFY_OVERRUN = 17,      /* frags lost to lapping (polling), all input rings */
+  SL_M_VERIFY_OVERRUN = 17,      /* frags of this tile's share lost to lapping (polling), all its input rings */
   SL_M_VERIFY_PARSE_FAIL = 18,
   SL_M_VERIFY_DEDUP_DROP = 19,
   SL_M_VERIFY_SIGVERIFY_FAIL = 20,
   SL_M_VERIFY_VERIFIED = 21,
   SL_M_VERIFY_OVERRUN_READ = 22, /* payload reads voided (overrun while reading) */
-  SL_M_VERIFY_FILTERED = 23,     /* frags seen that belong to another verify tile */
   SL_M_VERIFY_SIGS = 24,         /* signatures checked */
   SL_M_VERIFY_END = 25,
 };

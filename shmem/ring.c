@@ -14,17 +14,19 @@ static int params_ok(uint64_t depth, uint32_t cons_max, uint32_t mtu) {
          cons_max >= 1 && cons_max <= SL_RING_CONS_MAX && mtu <= SL_RING_MTU_MAX;
 }
 
-/* Layout, offsets from the ring start: header, producer line, consumer
-   lines, meta array, payload slots. Every part starts on 128 bytes. */
+/* Layout, offsets from the ring start: header, consumer line table,
+   producer line, the ring's own consumer lines, meta array, payload slots.
+   Every part starts on 128 bytes. */
 typedef struct {
-  uint64_t prod_off, cons_off, meta_off, payload_off, slot_sz, footprint;
+  uint64_t tbl_off, prod_off, lines_off, meta_off, payload_off, slot_sz, footprint;
 } layout_t;
 
 static layout_t layout(uint64_t depth, uint32_t cons_max, uint32_t mtu) {
   layout_t l;
-  l.prod_off = sizeof(sl_ring_t);
-  l.cons_off = l.prod_off + sizeof(sl_ring_pline_t);
-  l.meta_off = l.cons_off + (uint64_t)cons_max * sizeof(sl_ring_fseq_t);
+  l.tbl_off = sizeof(sl_ring_t);
+  l.prod_off = l.tbl_off + align_up((uint64_t)cons_max * sizeof(int64_t), SL_RING_ALIGN);
+  l.lines_off = l.prod_off + sizeof(sl_ring_pline_t);
+  l.meta_off = l.lines_off + (uint64_t)cons_max * sizeof(sl_ring_fseq_t);
   l.slot_sz = align_up(mtu, SL_CHUNK_SZ);
   uint64_t end = align_up(l.meta_off + depth * sizeof(sl_frag_meta_t), SL_RING_ALIGN);
   l.payload_off = mtu ? end : 0;
@@ -57,7 +59,9 @@ void *sl_ring_new(void *mem, uint64_t depth, uint32_t cons_max, uint32_t mtu, in
   r->mtu = mtu;
   r->slot_sz = (uint32_t)l.slot_sz;
   r->prod_off = l.prod_off;
-  r->cons_off = l.cons_off;
+  r->cons_off = l.tbl_off;
+  int64_t *tbl = (int64_t *)(p + l.tbl_off);
+  for (uint32_t c = 0; c < cons_max; c++) tbl[c] = (int64_t)(l.lines_off + c * sizeof(sl_ring_fseq_t));
   r->meta_off = l.meta_off;
   r->payload_off = l.payload_off;
   r->footprint = l.footprint;
@@ -83,8 +87,12 @@ void *sl_ring_delete(void *mem) {
   return mem;
 }
 
+int sl_ring_fseq_create(sl_wksp_t *w, const char *name, uint64_t *off, sl_err_t *err) {
+  return sl_wksp_alloc(w, name, SL_OBJ_FSEQ, SL_RING_ALIGN, sizeof(sl_ring_fseq_t), off, err);
+}
+
 int sl_ring_create(sl_wksp_t *w, const char *name, uint64_t depth, uint32_t cons_max, uint32_t mtu,
-                   int reliable, uint64_t *off, sl_err_t *err) {
+                   int reliable, const uint64_t *fseq_off, uint64_t *off, sl_err_t *err) {
   uint64_t fp = sl_ring_footprint(depth, cons_max, mtu);
   if (!fp)
     return sl_err_set(err,
@@ -92,8 +100,21 @@ int sl_ring_create(sl_wksp_t *w, const char *name, uint64_t depth, uint32_t cons
                       "[%llu, 2^30], consumers %u in [1, %u], mtu %u <= %u)",
                       name, depth, SL_RING_DEPTH_MIN, cons_max, SL_RING_CONS_MAX, mtu,
                       SL_RING_MTU_MAX);
+  if (fseq_off)
+    for (uint32_t c = 0; c < cons_max; c++)
+      if ((fseq_off[c] & (SL_RING_ALIGN - 1)) || fseq_off[c] >= w->size ||
+          w->size - fseq_off[c] < sizeof(sl_ring_fseq_t))
+        return sl_err_set(err, "ring %s: consumer %u's line at offset %" PRIu64 " is misaligned or outside the workspace",
+                          name, c, fseq_off[c]);
   if (sl_wksp_alloc(w, name, SL_OBJ_RING, SL_RING_ALIGN, fp, off, err)) return -1;
-  sl_ring_new(sl_wksp_laddr(w, *off), depth, cons_max, mtu, reliable);
+  sl_ring_t *r = sl_ring_new(sl_wksp_laddr(w, *off), depth, cons_max, mtu, reliable);
+  if (fseq_off) {
+    int64_t *tbl = (int64_t *)((uint8_t *)r + r->cons_off);
+    for (uint32_t c = 0; c < cons_max; c++) {
+      memset(sl_wksp_laddr(w, fseq_off[c]), 0, sizeof(sl_ring_fseq_t));
+      tbl[c] = (int64_t)fseq_off[c] - (int64_t)*off;
+    }
+  }
   return 0;
 }
 
@@ -123,7 +144,7 @@ int sl_ring_prod_init(sl_ring_prod_t *prod, const sl_wksp_t *w, uint64_t ring_of
   prod->base = w->base;
   prod->ring = r;
   prod->pline = (sl_ring_pline_t *)(rb + r->prod_off);
-  prod->fseq = (const sl_ring_fseq_t *)(rb + r->cons_off);
+  for (uint32_t c = 0; c < r->cons_cnt; c++) prod->fseq[c] = sl_ring_fseq(r, c);
   prod->seq = __atomic_load_n(&prod->pline->seq, __ATOMIC_ACQUIRE);
   prod->backpressure_cnt = prod->pline->backpressure_cnt;
   prod->mask = r->depth - 1;
@@ -143,7 +164,7 @@ uint64_t sl_ring_prod_housekeep(sl_ring_prod_t *prod) {
        release in sl_ring_cons_publish: its payload reads are done. */
     uint64_t lag_max = 0;
     for (uint32_t i = 0; i < prod->cons_cnt; i++) {
-      uint64_t s = __atomic_load_n(&prod->fseq[i].seq, __ATOMIC_ACQUIRE);
+      uint64_t s = __atomic_load_n(&prod->fseq[i]->seq, __ATOMIC_ACQUIRE);
       int64_t lag = (int64_t)(prod->seq - s);
       if (lag > (int64_t)lag_max) lag_max = (uint64_t)lag;
     }
@@ -179,7 +200,7 @@ int sl_ring_cons_init(sl_ring_cons_t *cons, const sl_wksp_t *w, uint64_t ring_of
   uint8_t *rb = (uint8_t *)r;
   cons->meta = (const sl_frag_meta_t *)(rb + r->meta_off);
   cons->base = w->base;
-  cons->fseq = (sl_ring_fseq_t *)(rb + r->cons_off) + cons_idx;
+  cons->fseq = (sl_ring_fseq_t *)sl_ring_fseq(r, cons_idx);
   cons->seq = __atomic_load_n(&cons->fseq->seq, __ATOMIC_ACQUIRE);
   cons->frags = cons->fseq->frags;
   cons->overrun_poll = cons->fseq->overrun_poll;

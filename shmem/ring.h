@@ -28,6 +28,14 @@
    frag some consumer has not finished with. Credits are refreshed in the
    producer's housekeeping, not per frag.
 
+   Ownership. Everything in the ring object is written by its producer
+   only, except each consumer's progress line, which only that consumer
+   writes. A ring made by sl_ring_new keeps those lines inside itself; one
+   made by sl_ring_create with fseq_off keeps each line where its consumer
+   asked (in memory only that consumer may write: the workspace can then
+   be write-protected per tile). The ring header finds consumer c's line
+   through a table of offsets relative to the ring's start.
+
    Nothing here allocates, locks or makes a syscall. The shared object holds
    no pointers; the producer and consumer handles are process-local. */
 #ifndef SL_SHMEM_RING_H
@@ -84,7 +92,7 @@ typedef struct {
   uint32_t mtu;         /* max payload bytes per slot, 0 = no payload slots */
   uint32_t slot_sz;     /* mtu rounded up to 64 */
   uint64_t prod_off;    /* sl_ring_pline_t */
-  uint64_t cons_off;    /* cons_cnt x sl_ring_fseq_t */
+  uint64_t cons_off;    /* cons_cnt x int64: consumer c's sl_ring_fseq_t is at ring start + cons_off[c] */
   uint64_t meta_off;    /* depth x sl_frag_meta_t */
   uint64_t payload_off; /* depth x slot_sz, 0 if mtu == 0 */
   uint64_t footprint;
@@ -137,16 +145,30 @@ void *sl_ring_leave(sl_ring_t *ring);
 void *sl_ring_delete(void *mem);
 
 /* sl_ring_create allocates (sl_wksp_alloc, kind SL_OBJ_RING, under name)
-   and formats a ring in the workspace; *off is its offset. Creator only. */
+   and formats a ring in the workspace; *off is its offset. Creator only.
+   fseq_off NULL: the consumer lines are inside the ring. Otherwise
+   fseq_off[c] (c < cons_max) is the workspace offset of consumer c's line,
+   made with sl_ring_fseq_create; the lines are reset to seq 0. */
 int sl_ring_create(sl_wksp_t *w, const char *name, uint64_t depth, uint32_t cons_max, uint32_t mtu,
-                   int reliable, uint64_t *off, sl_err_t *err);
+                   int reliable, const uint64_t *fseq_off, uint64_t *off, sl_err_t *err);
+
+/* sl_ring_fseq_create allocates one consumer progress line (kind
+   SL_OBJ_FSEQ, 128 bytes, 128-aligned) under name, for sl_ring_create's
+   fseq_off: the caller places it in the consuming tile's memory. */
+int sl_ring_fseq_create(sl_wksp_t *w, const char *name, uint64_t *off, sl_err_t *err);
 
 /* Monitor view (read-only, any process). */
 static inline const sl_ring_pline_t *sl_ring_pline(const sl_ring_t *r) {
   return (const sl_ring_pline_t *)((const uint8_t *)r + r->prod_off);
 }
+/* sl_ring_fseq_rel: where consumer cons_idx's line is, from the ring's
+   start (it may be outside the ring; a reader that does not trust the
+   workspace checks it against the mapping before sl_ring_fseq). */
+static inline int64_t sl_ring_fseq_rel(const sl_ring_t *r, uint32_t cons_idx) {
+  return ((const int64_t *)((const uint8_t *)r + r->cons_off))[cons_idx];
+}
 static inline const sl_ring_fseq_t *sl_ring_fseq(const sl_ring_t *r, uint32_t cons_idx) {
-  return (const sl_ring_fseq_t *)((const uint8_t *)r + r->cons_off) + cons_idx;
+  return (const sl_ring_fseq_t *)((const uint8_t *)r + sl_ring_fseq_rel(r, cons_idx));
 }
 
 /* sl_chunk_laddr: local address of chunk in the mapping at base. */
@@ -166,7 +188,7 @@ typedef struct {
   uint8_t *base;          /* workspace base: chunk 0 */
   sl_ring_t *ring;
   sl_ring_pline_t *pline;
-  const sl_ring_fseq_t *fseq; /* cons_cnt lines */
+  const sl_ring_fseq_t *fseq[SL_RING_CONS_MAX]; /* the consumers' lines */
   uint64_t seq;           /* next seq to publish */
   uint64_t mask;          /* depth - 1 */
   uint64_t depth;

@@ -592,7 +592,7 @@ int sl_wksp_alloc(sl_wksp_t *w, const char *name, uint32_t kind, uint64_t align,
   if (nl == 0 || nl >= SL_WKSP_OBJ_NAME_MAX)
     return sl_err_set(err, "workspace %s: object name \"%s\" empty or longer than %u chars", w->path,
                       name ? name : "(null)", SL_WKSP_OBJ_NAME_MAX - 1);
-  if (kind < SL_OBJ_RING || kind > SL_OBJ_OTHER)
+  if (kind < SL_OBJ_RING || kind > SL_OBJ_KIND_MAX)
     return sl_err_set(err, "workspace %s: object %s: bad kind %u", w->path, name, kind);
   if (align == 0 || (align & (align - 1)))
     return sl_err_set(err, "workspace %s: object %s: align %" PRIu64 " not a power of two", w->path,
@@ -619,6 +619,19 @@ int sl_wksp_alloc(sl_wksp_t *w, const char *name, uint32_t kind, uint64_t align,
   h->alloc_cursor = at + sz;
   /* Release: a concurrent reader that sees the new count sees the entry. */
   __atomic_store_n(&h->obj_cnt, h->obj_cnt + 1, __ATOMIC_RELEASE);
+  *off = at;
+  return 0;
+}
+
+int sl_wksp_page_break(sl_wksp_t *w, uint64_t *off, sl_err_t *err) {
+  if (!w->base || w->read_only || !w->creator)
+    return sl_err_set(err, "workspace %s: page break: only the creator may allocate", w->path);
+  sl_wksp_hdr_t *h = (sl_wksp_hdr_t *)w->base;
+  uint64_t at = align_up(h->alloc_cursor, w->page_size);
+  if (at < h->alloc_cursor || at > h->total_sz)
+    return sl_err_set(err, "workspace %s: no room for a page break at %" PRIu64 "; size the workspace larger",
+                      w->path, h->alloc_cursor);
+  h->alloc_cursor = at;
   *off = at;
   return 0;
 }

@@ -38,6 +38,8 @@ enum {
   SL_OBJ_METRICS = 4, /* shmem/metrics.h per-tile block */
   SL_OBJ_UMEM = 5,    /* AF_XDP UMEM / io_uring provided buffers */
   SL_OBJ_OTHER = 6,
+  SL_OBJ_FSEQ = 7,    /* shmem/ring.h consumer progress line, kept apart from its ring */
+  SL_OBJ_KIND_MAX = 7,
 };
 
 /* A directory entry: a named region [off, off+sz) of the workspace. */
@@ -211,6 +213,14 @@ static inline uint64_t sl_wksp_budget(uint64_t align, uint64_t sz) {
    missing). */
 int sl_wksp_alloc(sl_wksp_t *w, const char *name, uint32_t kind, uint64_t align, uint64_t sz,
                   uint64_t *off, sl_err_t *err);
+
+/* sl_wksp_page_break moves the allocation cursor up to the next boundary
+   of w->page_size (no move if it is on one) and returns it in *off: what is
+   allocated next starts a new page, so the memory between two breaks can
+   be protected apart from the rest (mprotect works on whole pages; on
+   hugetlbfs, whole huge pages). Budget one page per break when sizing the
+   workspace. Creator only; fails when the workspace is full. */
+int sl_wksp_page_break(sl_wksp_t *w, uint64_t *off, sl_err_t *err);
 
 /* sl_wksp_find copies the entry named name into *out (if out is not NULL).
    Returns 0 if found, -1 if not. */

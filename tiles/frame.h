@@ -15,16 +15,17 @@
 
 #include <stdint.h>
 
+#include "util/limits.h"
+
 #define SL_FRAME_ETH_SZ 14u
 #define SL_FRAME_IP4_SZ 20u     /* IPv4 header without options */
 #define SL_FRAME_IP4_MAX_SZ 60u /* IHL 15 */
 #define SL_FRAME_UDP_SZ 8u
 #define SL_FRAME_HDR_SZ 42u     /* Ethernet + IPv4 without options + UDP */
 
-/* The largest transaction the network carries (Solana's packet data size:
-   IPv6 minimum MTU 1280 - 40 IPv6 - 8 UDP). */
-#define SL_FRAME_PAYLOAD_MAX 1232u /* one transaction per datagram: the
-                                      Solana MTU (SL_TXN_MTU, tiles/verify/txn.h) */
+/* The largest payload: one transaction per datagram (util/limits.h:
+   Solana's packet data size, IPv6 minimum MTU 1280 - 40 IPv6 - 8 UDP). */
+#define SL_FRAME_PAYLOAD_MAX SL_TXN_MTU
 
 /* The largest frame that can carry a transaction: with IPv4 options the
    header grows to 14 + 60 + 8. A buffer of this size holds any frame

@@ -11,32 +11,86 @@
    a slot holds the largest frame a net tile may publish. */
 #define SL_TOPO_VERIFY_MTU SL_FRAME_MAX_SZ
 
-static uint64_t pool_frames(const sl_config_t *cfg) {
-  return cfg->shmem.ring_depth + SL_TOPO_POOL_SLACK(cfg->net.rx_queue_size);
-}
-
 /* Pools are page aligned: AF_XDP registers them as UMEM. */
 #define SL_TOPO_POOL_ALIGN 4096ull
 
+static uint64_t link_depth(const sl_config_t *cfg) {
+  uint64_t d = cfg->shmem.ring_depth / cfg->layout.verify_tile_count;
+  uint64_t p = SL_TOPO_LINK_DEPTH_MIN;
+  while (p * 2 <= d) p *= 2;
+  return p;
+}
+
+static uint64_t pool_frames(const sl_config_t *cfg) {
+  return cfg->layout.verify_tile_count * link_depth(cfg) + SL_TOPO_POOL_SLACK(cfg->net.rx_queue_size);
+}
+
 uint64_t sl_topo_footprint(const sl_config_t *cfg) {
-  uint32_t n = cfg->layout.net_tile_count, v = cfg->layout.verify_tile_count;
+  uint32_t n = cfg->layout.net_tile_count, v = cfg->layout.verify_tile_count, tiles = n + v + 1;
   uint64_t depth = cfg->shmem.ring_depth;
-  uint64_t sz = sl_wksp_budget(128, sizeof(sl_topo_t));
-  sz += (uint64_t)(n + v + 1) * sl_wksp_budget(sl_metrics_align(), sl_metrics_footprint());
-  sz += n * sl_wksp_budget(sl_ring_align(), sl_ring_footprint(depth, v, 0));
+  uint64_t fseq = sl_wksp_budget(sl_ring_align(), sizeof(sl_ring_fseq_t));
+  /* One page break before the topology and one around each tile's region;
+     the page size is the largest the workspace may get. */
+  uint64_t sz = (uint64_t)(tiles + 2) * cfg->shmem.page_size;
+  sz += sl_wksp_budget(128, sizeof(sl_topo_t));
+  sz += (uint64_t)tiles * sl_wksp_budget(sl_metrics_align(), sl_metrics_footprint());
+  sz += (uint64_t)n * v * (fseq + sl_wksp_budget(sl_ring_align(), sl_ring_footprint(link_depth(cfg), 1, 0)));
   sz += n * sl_wksp_budget(SL_TOPO_POOL_ALIGN, pool_frames(cfg) * cfg->net.frame_size);
-  sz += v * sl_wksp_budget(sl_ring_align(), sl_ring_footprint(depth, 1, SL_TOPO_VERIFY_MTU));
+  sz += v * (fseq + sl_wksp_budget(sl_ring_align(), sl_ring_footprint(depth, 1, SL_TOPO_VERIFY_MTU)));
   sz += v * sl_wksp_budget(sl_tcache_align(), sl_tcache_footprint(cfg->verify.dedup_cache_size));
   return sz;
+}
+
+/* The objects of tile id, in its own region. verify_in[j][i] is the
+   progress line verify:j keeps for its input from net:i, sink_in[j] the
+   one the sink keeps for verify:j's ring: a consumer's build fills them,
+   its producer's (built after it) uses them. */
+static int build_tile(sl_wksp_t *w, sl_topo_t *t, const sl_config_t *cfg, uint32_t id,
+                      uint64_t verify_in[][SL_NET_TILE_MAX], uint64_t *sink_in, sl_err_t *err) {
+  sl_topo_tile_t *tt = &t->tile[id];
+  char name[SL_WKSP_OBJ_NAME_MAX];
+  uint32_t n = t->net_cnt, v = t->verify_cnt, i = tt->idx;
+  if (sl_wksp_page_break(w, &tt->rgn_off, err) ||
+      sl_metrics_create(w, tt->kind, tt->idx, &tt->metrics_off, err))
+    return -1;
+  if (tt->kind == SL_TILE_SINK) {
+    for (uint32_t j = 0; j < v; j++) {
+      snprintf(name, sizeof name, "sink:0.in.verify:%u", j);
+      if (sl_ring_fseq_create(w, name, &sink_in[j], err)) return -1;
+    }
+  } else if (tt->kind == SL_TILE_VERIFY) {
+    for (uint32_t k = 0; k < n; k++) {
+      snprintf(name, sizeof name, "verify:%u.in.net:%u", i, k);
+      if (sl_ring_fseq_create(w, name, &verify_in[i][k], err)) return -1;
+    }
+    snprintf(name, sizeof name, "verify:%u->sink", i);
+    if (sl_ring_create(w, name, t->ring_depth, 1, SL_TOPO_VERIFY_MTU, 1, &sink_in[i], &t->verify_ring[i], err))
+      return -1;
+    snprintf(name, sizeof name, "verify:%u.tcache", i);
+    if (sl_tcache_create(w, name, cfg->verify.dedup_cache_size, &t->tcache[i], err)) return -1;
+  } else if (tt->kind == SL_TILE_NET) {
+    for (uint32_t j = 0; j < v; j++) {
+      snprintf(name, sizeof name, "net:%u->verify:%u", i, j);
+      if (sl_ring_create(w, name, t->link_depth, 1, 0, 0, &verify_in[j][i], &t->net_ring[i][j], err)) return -1;
+    }
+    snprintf(name, sizeof name, "net:%u.pool", i);
+    if (sl_wksp_alloc(w, name, SL_OBJ_UMEM, SL_TOPO_POOL_ALIGN, t->pool_frame_cnt * t->frame_sz, &t->pool[i], err))
+      return -1;
+  }
+  uint64_t end;
+  if (sl_wksp_page_break(w, &end, err)) return -1;
+  tt->rgn_sz = end - tt->rgn_off;
+  return 0;
 }
 
 int sl_topo_build(sl_wksp_t *w, const sl_config_t *cfg, const int32_t *cpus, uint32_t cpu_cnt,
                   sl_topo_t **out, sl_err_t *err) {
   uint32_t n = cfg->layout.net_tile_count, v = cfg->layout.verify_tile_count;
-  if (n < 1 || n > SL_TOPO_NET_MAX || v < 1 || v > SL_TOPO_VERIFY_MAX)
+  if (n < 1 || n > SL_NET_TILE_MAX || v < 1 || v > SL_VERIFY_TILE_MAX)
     return sl_err_set(err, "tile counts out of range (net %u, verify %u; each 1..64)", n, v);
-  uint64_t off;
-  if (sl_wksp_alloc(w, SL_TOPO_NAME, SL_OBJ_OTHER, 128, sizeof(sl_topo_t), &off, err)) return -1;
+  uint64_t off, brk;
+  if (sl_wksp_page_break(w, &brk, err) || sl_wksp_alloc(w, SL_TOPO_NAME, SL_OBJ_OTHER, 128, sizeof(sl_topo_t), &off, err))
+    return -1;
   sl_topo_t *t = sl_wksp_laddr(w, off);
   memset(t, 0, sizeof *t);
   t->net_cnt = n;
@@ -44,32 +98,21 @@ int sl_topo_build(sl_wksp_t *w, const sl_config_t *cfg, const int32_t *cpus, uin
   t->tile_cnt = n + v + 1;
   t->sig_seed = sl_wksp_hdr(w)->tag_seed;
   t->ring_depth = cfg->shmem.ring_depth;
+  t->link_depth = link_depth(cfg);
   t->frame_sz = cfg->net.frame_size;
   t->pool_frame_cnt = pool_frames(cfg);
-
   for (uint32_t id = 0; id < t->tile_cnt; id++) {
     sl_topo_tile_t *tt = &t->tile[id];
     tt->kind = id < n ? SL_TILE_NET : id < n + v ? SL_TILE_VERIFY : SL_TILE_SINK;
     tt->idx = id < n ? id : id < n + v ? id - n : 0;
     tt->cpu = cpu_cnt ? cpus[id % cpu_cnt] : -1;
-    if (sl_metrics_create(w, tt->kind, tt->idx, &tt->metrics_off, err)) return -1;
   }
-  char name[SL_WKSP_OBJ_NAME_MAX];
-  for (uint32_t i = 0; i < n; i++) {
-    snprintf(name, sizeof name, "net:%u->verify", i);
-    if (sl_ring_create(w, name, t->ring_depth, v, 0, 0, &t->net_ring[i], err)) return -1;
-    snprintf(name, sizeof name, "net:%u.pool", i);
-    if (sl_wksp_alloc(w, name, SL_OBJ_UMEM, SL_TOPO_POOL_ALIGN, t->pool_frame_cnt * t->frame_sz,
-                      &t->pool[i], err))
-      return -1;
-  }
-  for (uint32_t i = 0; i < v; i++) {
-    snprintf(name, sizeof name, "verify:%u->sink", i);
-    if (sl_ring_create(w, name, t->ring_depth, 1, SL_TOPO_VERIFY_MTU, 1, &t->verify_ring[i], err))
-      return -1;
-    snprintf(name, sizeof name, "verify:%u.tcache", i);
-    if (sl_tcache_create(w, name, cfg->verify.dedup_cache_size, &t->tcache[i], err)) return -1;
-  }
+  /* Consumers before producers: a ring is made in its producer's region
+     with its consumer's line, which must exist by then. */
+  static uint64_t verify_in[SL_VERIFY_TILE_MAX][SL_NET_TILE_MAX];
+  uint64_t sink_in[SL_VERIFY_TILE_MAX];
+  for (uint32_t id = t->tile_cnt; id-- > 0;)
+    if (build_tile(w, t, cfg, id, verify_in, sink_in, err)) return -1;
   t->magic = SL_TOPO_MAGIC;
   *out = t;
   return 0;

@@ -34,8 +34,8 @@ void sl_gen_opts_default(sl_gen_opts_t *o) {
 }
 
 int sl_gen_opts_check(const sl_gen_opts_t *o, sl_err_t *err) {
-  if (o->dst_port_cnt < 1 || o->dst_port_cnt > SL_GEN_PORT_MAX)
-    return sl_err_set(err, "--dst: give 1..%u destination ports", SL_GEN_PORT_MAX);
+  if (o->dst_port_cnt < 1 || o->dst_port_cnt > SL_PORTS_MAX)
+    return sl_err_set(err, "--dst: give 1..%u destination ports", SL_PORTS_MAX);
   for (uint32_t i = 0; i < o->dst_port_cnt; i++)
     if (!o->dst_port[i]) return sl_err_set(err, "--dst: port 0 is not a destination");
   const double r[3] = {o->dup, o->bad_sig, o->malformed};
@@ -45,7 +45,7 @@ int sl_gen_opts_check(const sl_gen_opts_t *o, sl_err_t *err) {
   if (r[0] + r[1] + r[2] > 1.0 + 1e-9)
     return sl_err_set(err, "--dup + --bad-sig + --malformed = %g: the ratios must sum to at most 1", r[0] + r[1] + r[2]);
   if (o->sigs > SL_TXN_BUILD_SIGS_MAX) return sl_err_set(err, "--sigs: %u is not in 1..%u", o->sigs, SL_TXN_BUILD_SIGS_MAX);
-  if (o->size > SL_TXN_BUILD_MTU) return sl_err_set(err, "--size: %u bytes exceeds the %u-byte transaction MTU", o->size, SL_TXN_BUILD_MTU);
+  if (o->size > SL_TXN_MTU) return sl_err_set(err, "--size: %u bytes exceeds the %u-byte transaction MTU", o->size, SL_TXN_MTU);
   if (o->version > SL_TXN_VER_V0) return sl_err_set(err, "version %u is not one of any, legacy, v0", o->version);
   if (o->pool > POOL_MAX) return sl_err_set(err, "--pool: %llu exceeds %llu", (unsigned long long)o->pool, POOL_MAX);
   if (o->threads > THREADS_MAX) return sl_err_set(err, "threads: %u exceeds %u", o->threads, THREADS_MAX);
@@ -71,8 +71,8 @@ static void *worker_main(void *arg) {
   for (uint64_t i = w->lo; i < w->hi; i++) {
     sl_gen_pkt_t *k = &w->p->pkt[i];
     if (k->cat == SL_GEN_DUP) continue;
-    if (w->cap - w->used < SL_TXN_BUILD_MTU) {
-      uint64_t cap = w->cap * 2 + 64 * SL_TXN_BUILD_MTU;
+    if (w->cap - w->used < SL_TXN_MTU) {
+      uint64_t cap = w->cap * 2 + 64 * SL_TXN_MTU;
       uint8_t *a = realloc(w->arena, cap);
       if (!a) {
         w->failed = 1;
@@ -287,7 +287,7 @@ int sl_gen_send(const sl_gen_pool_t *p, const sl_gen_opts_t *o, sl_gen_result_t 
     }
   }
 
-  struct sockaddr_in addr[SL_GEN_PORT_MAX];
+  struct sockaddr_in addr[SL_PORTS_MAX];
   for (uint32_t k = 0; k < o->dst_port_cnt; k++)
     addr[k] = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(o->dst_port[k]), .sin_addr.s_addr = o->dst_ip4};
   /* One port: connect once so the kernel skips the per-packet route lookup.

@@ -20,8 +20,8 @@
 
 #include "app/gen/txn_build.h"
 #include "util/err.h"
+#include "util/limits.h"
 
-#define SL_GEN_PORT_MAX 16u
 #define SL_GEN_POOL_DEFAULT (1u << 17) /* distinct packets: ~3 s of signing on 2 cores */
 #define SL_GEN_BATCH 64u               /* packets per sendmmsg */
 
@@ -30,8 +30,8 @@ enum { SL_GEN_VALID = 0, SL_GEN_DUP = 1, SL_GEN_BAD_SIG = 2, SL_GEN_MALFORMED = 
 
 typedef struct {
   uint32_t dst_ip4;                   /* network byte order */
-  uint16_t dst_port[SL_GEN_PORT_MAX]; /* host order; packet i goes to port i % dst_port_cnt */
-  uint32_t dst_port_cnt;              /* 1..SL_GEN_PORT_MAX */
+  uint16_t dst_port[SL_PORTS_MAX]; /* host order; packet i goes to port i % dst_port_cnt */
+  uint32_t dst_port_cnt;              /* 1..SL_PORTS_MAX */
   uint16_t src_port;                  /* 0: ephemeral */
   uint64_t count;                     /* packets to send */
   uint64_t rate;                      /* packets per second; 0: as fast as possible */

@@ -155,7 +155,7 @@ static uint32_t pick_sigs(sl_rng_t *r) {
 }
 
 static uint32_t pick_size(sl_rng_t *r) {
-  return sl_rng_below(r, 10) < 7 ? 200 + sl_rng_below(r, 401) : 600 + sl_rng_below(r, SL_TXN_BUILD_MTU - 600 + 1);
+  return sl_rng_below(r, 10) < 7 ? 200 + sl_rng_below(r, 401) : 600 + sl_rng_below(r, SL_TXN_MTU - 600 + 1);
 }
 
 static void sign_all(uint8_t *out, const shape_t *s, const layout_t *l, uint32_t sz, const sl_txn_keys_t *keys) {
@@ -206,9 +206,9 @@ uint32_t sl_txn_build(uint8_t *out, const sl_txn_keys_t *keys, uint64_t serial, 
   s.memo_seed = sl_rng_u64(rng);
 
   uint32_t target = spec->size ? spec->size : pick_size(rng);
-  if (target > SL_TXN_BUILD_MTU) target = SL_TXN_BUILD_MTU;
-  if (mal && variant == SL_TXN_MAL_TRAILING && target > SL_TXN_BUILD_MTU - 8) target = SL_TXN_BUILD_MTU - 8;
-  if (mal && variant == SL_TXN_MAL_CU16_NONMINIMAL && target > SL_TXN_BUILD_MTU - 1) target = SL_TXN_BUILD_MTU - 1;
+  if (target > SL_TXN_MTU) target = SL_TXN_MTU;
+  if (mal && variant == SL_TXN_MAL_TRAILING && target > SL_TXN_MTU - 8) target = SL_TXN_MTU - 8;
+  if (mal && variant == SL_TXN_MAL_CU16_NONMINIMAL && target > SL_TXN_MTU - 1) target = SL_TXN_MTU - 1;
 
   /* Size: emit the bare shape; if the target leaves room, add a memo whose
      data takes up the rest (its length prefix grows to 2 bytes past 127). */

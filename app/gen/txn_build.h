@@ -18,8 +18,8 @@
 
 #include "app/gen/rng.h"
 #include "util/err.h"
+#include "util/limits.h"
 
-#define SL_TXN_BUILD_MTU 1232u /* = SL_TXN_MTU; out buffers hold this much */
 #define SL_TXN_BUILD_SIGS_MAX 4u
 #define SL_TXN_KEYS_MAX 64u
 
@@ -94,7 +94,7 @@ typedef struct {
 int sl_txn_keys_init(sl_txn_keys_t *k, uint64_t seed, uint32_t cnt, sl_err_t *err);
 
 /* sl_txn_build writes one transaction per spec into out (room for
-   SL_TXN_BUILD_MTU bytes) and returns its size (1..1232).
+   SL_TXN_MTU bytes) and returns its size (1..1232).
 
    Draws every random choice from rng (advancing it) and embeds serial in
    the blockhash: distinct serials give distinct messages. Assumes keys came

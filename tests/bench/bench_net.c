@@ -1,72 +1,67 @@
-/* bench_net: the net tile (AF_XDP) against a plain recvmmsg UDP receiver
-   and a bare AF_XDP receive-and-drop loop, on the same traffic, over a
-   single-queue veth pair between two network namespaces made here.
+/* bench_net: the net tile against the receivers a user would pick instead,
+   on the same traffic, over a single-queue veth pair between two network
+   namespaces made here, with the kernel's receive work on the receivers'
+   core.
 
-   Two CPUs. The traffic source runs in namespace B pinned to --tx-cpu; the
-   receivers run in namespace A pinned to --rx-cpu, one at a time, on the
-   same offered traffic:
-     recvmmsg  a UDP socket, no XDP program attached (the kernel stack),
-               16 MiB SO_RCVBUF, blocking recvmmsg of 64
-     bare      the same XDP filter (sl_net_xdp_setup) and one AF_XDP socket:
-               RX peek -> release -> fill ring refill, nothing parsed
-     tile      the real net tile (sl_net_tile_ops, its provider opened with
-               sl_net_xdp_rx_open as the supervisor does), publishing to its
-               ring in a real workspace; this process consumes the ring (a
-               cheap consumer that drains it every millisecond from the
-               source's CPU) and checks every frag's size
-   The receiver's rate is packets / time from its first to its last packet
-   (the tile: the tspub of the first and last frag it published).
-
+   Receivers (namespace A, pinned to --rx-cpu, one at a time):
+     recvmmsg     a UDP socket, no XDP program (the kernel stack), 16 MiB
+                  SO_RCVBUF, blocking recvmmsg of 64
+     bare AF_XDP  sluice's XDP filter and one AF_XDP socket: RX peek ->
+                  fill ring refill -> release, nothing read; poll() when
+                  the ring is empty (what a loop sharing its core with NAPI
+                  must do)
+     libxdp xsk   libxdp's AF_XDP API (xsk_umem__create, xsk_socket__create
+                  with libxdp's own XDP program), the documented loop, poll()
+                  when empty
+     net tile     the real net tile (sl_net_tile_ops with its AF_XDP
+                  provider, opened as the supervisor does) publishing to its
+                  ring in a real workspace, with its default idle policy,
+                  plus a drain tile (the tile runtime, the sink's idle
+                  policy) consuming that ring on the same core, as sink:0
+                  shares net:0's core in the default layout on two CPUs
+     io_uring     the same net tile with the io_uring provider (UDP sockets,
+                  multishot recvmsg), and its drain tile
    veth runs the receiving end's RX work (NAPI: the XDP program and the copy
    into the AF_XDP socket, or GRO + IP + UDP + socket enqueue) on the
-   sender's CPU unless threaded NAPI moves it. Here NAPI is threaded and
-   its kthread pinned, by default, to the receiver's CPU: each receiver is
-   then its whole receive path, kernel and user, on one core, and the
-   source has the other core to itself. Nothing spins on a core shared with
-   NAPI: recvmmsg blocks; bare and the tile idle adaptively (spin, yield,
-   nap, as tiles/tile.c does). --napi-cpu tx puts NAPI on the source's core
-   instead, and then bare and the tile spin.
+   sender's CPU unless threaded NAPI moves it: here NAPI is threaded and its
+   kthread pinned to the receivers' CPU (--napi-cpu rx, the default), so a
+   receiver and its queue's kernel work share one core, the case the net
+   tile must handle. --napi-cpu tx moves NAPI to the source's core; the
+   AF_XDP receivers then spin (idle = "spin").
 
-   Sources (sender side, namespace B):
-     live  (default for the capacity runs) an XDP program that redirects to
-           the veth, run by BPF_PROG_TEST_RUN in live-frames mode: the
-           kernel transmits --count copies of one pre-built frame (a
-           gen-built transaction) through the veth's ndo_xdp_xmit, with no
-           socket buffer per packet. It cannot be paced.
-     xsk   sl_gen_send_xsk (`sluice gen --interface`): AF_XDP TX in copy
-           mode, paced with sl_gen_opts_t.rate. Used for the no-loss run at
-           80% of the tile's capacity, and for the capacity runs with
-           --source xsk. Copy-mode AF_XDP TX builds a socket buffer per
-           packet, which on a small machine makes it slower than every
-           AF_XDP receiver: the output says when the source is the limit.
+   Source (namespace B, pinned to --tx-cpu): XDP live frames, paced. An XDP
+   program that redirects into the veth, run by BPF_PROG_TEST_RUN with
+   BPF_F_TEST_XDP_LIVE_FRAMES: the kernel transmits copies of one pre-built
+   frame (a gen-built transaction) through the veth's ndo_xdp_xmit, with no
+   socket buffer per packet, in calls of at most 1024 frames spaced to the
+   asked rate. Paced, because an unpaced flood measures the flood: NAPI
+   then spends most of its time on frames it will drop and on the lock of
+   the source's page pool (41% of its samples in spinlocks, measured), and
+   what a receiver gets swings threefold from run to run.
 
-   Method. The machine's speed drifts from second to second on a shared
-   host, so each round runs the three receivers back to back (order
-   rotated), ratios are taken within a round, and the median over --rounds
-   is reported; each receiver's row is its median round. Under the
-   unpaced live source every receiver is overloaded: what it delivers is
-   its capacity, and the surplus is dropped at the veth (counted). Then the
-   no-loss check: the tile, and bare for comparison at the same rate, fed
-   by gen's paced AF_XDP TX at 80% of the tile's median rate, for
-   --paced-rounds runs each; an AF_XDP ring overflow there means the
-   receiver was kept off its CPU longer than the ring lasts (bare's longest
-   stall and the hypervisor's steal are printed next to it).
+   Method. Capacity: the highest paced rate at which the receiver loses at
+   most --loss-max (0.5%) of what was sent, anywhere (veth queue full,
+   AF_XDP ring full, socket buffer full), each probe --probe-ms of traffic:
+   rates go up (or down) by 1.5x until the verdict flips, then 4 geometric
+   bisections (resolution ~2.5%). Each round measures every receiver in
+   turn (the order rotates), ratios are taken within a round, and the
+   median over --rounds is reported with its range. Then, at 80% of the
+   tile's median capacity, --paced-rounds runs of the tile and the bare
+   loop (and of io_uring and recvmmsg at 80% of recvmmsg's): loss, and the
+   CPU the receive path costs per packet (the NAPI kthread + the receiver's
+   process, from /proc/PID/schedstat) at the same rate.
 
-   Output: a table per payload size, the ratios tile/recvmmsg and tile/bare,
-   the no-loss rounds, and one RESULT line. ~30 s with the defaults; every
-   wait is bounded. Needs root (skipped, exit 0, otherwise). Makes and
-   always removes (exit, signal; a run killed outright is swept by the next)
-   namespaces sl-bnPID-a/b with veth bnPIDr/bnPIDs, and workspace
-   bench-net-PID.
+   Output: a table per payload size, the ratios, the paced rounds, one
+   RESULT line. Every wait is bounded. Needs root (skipped, exit 0,
+   otherwise). Makes and always removes (exit, signal; a run killed outright
+   is swept by the next) namespaces sl-bnPID-a/b with veth bnPIDr/bnPIDs,
+   and workspace bench-net-PID.
 
-   usage: bench_net [--count N] [--rounds R] [--sizes 200,1232] [--tx-cpu C] [--rx-cpu C]
-                    [--napi-cpu rx|tx] [--source live|xsk] [--paced-seconds S] [--paced-rounds R]
-                    [--rx-queue N] [--ring-depth N] [--only recvmmsg|bare|tile] [--paced PPS]
-                    [--verbose]
-     --rx-queue, --ring-depth  the AF_XDP RX ring of bare and the tile, and the tile's ring
-                               depth (defaults: the config's, 4096 and 16384)
-     --only                    capacity rounds of one receiver, no summary
-     --paced PPS               only no-loss rounds (tile and bare) at PPS */
+   usage: bench_net [--rounds R] [--sizes 200,1232] [--tx-cpu C] [--rx-cpu C] [--napi-cpu rx|tx]
+                    [--probe-ms MS] [--loss-max FRACTION] [--paced-seconds S] [--paced-rounds R]
+                    [--rx-queue N] [--ring-depth N] [--only RECEIVER] [--rate PPS] [--verbose]
+     --only RECEIVER   capacity rounds of one receiver (recvmmsg, bare, libxdp, tile, uring)
+     --rate PPS        with --only: one probe at PPS per round instead of the search */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
@@ -77,6 +72,7 @@
 #include <math.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -90,6 +86,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <xdp/libxdp.h>
+#include <xdp/xsk.h>
 
 #include "app/gen/gen_engine.h"
 #include "app/gen/gen_xsk.h"
@@ -99,8 +97,11 @@
 #include "shmem/ring.h"
 #include "shmem/wksp.h"
 #include "tiles/frame.h"
+#include "tiles/net/iface.h"
 #include "tiles/net/net_tile.h"
+#include "tiles/net/uring_rx.h"
 #include "tiles/net/xdp_rx.h"
+#include "tiles/net/xdp_setup.h"
 #include "tiles/net/xsk.h"
 #include "tiles/tile.h"
 #include "tiles/topo.h"
@@ -113,53 +114,51 @@
 #define FRAME_SZ 2048u /* [net] frame_size's default */
 #define BATCH 64u
 #define POOL_DISTINCT 256u
-#define QUIET_NS 50000000ull     /* a receiver is done: no new packet for this long after the source ended */
-#define READY_NS 10000000000ull  /* a receiver must be ready within this */
-#define RUN_NS 30000000000ull    /* a source must finish within this */
-#define STOP_NS 5000000000ull    /* a receiver must exit within this once told */
+#define QUIET_NS 50000000ull      /* a probe is over: nothing new received for this long after the source ended */
+#define READY_NS 10000000000ull   /* a receiver must be ready within this */
+#define PROBE_MAX_NS 20000000000ull /* a source must finish a probe within this */
+#define LIFE_NS 600000000000ull   /* a receiver never outlives this */
+#define STOP_NS 5000000000ull     /* a receiver must exit within this once told */
 #define MAX_SIZES 4
+#define MAX_ROUNDS 15
+#define MAX_PACED 5
+#define SRC_CALL_MAX 1024u        /* frames per BPF_PROG_TEST_RUN call */
+#define BISECT_STEPS 4
 
-/* Idle like a tile in adaptive mode (tiles/tile.c): spin a little, then
-   yield, then nap, so a NAPI thread on the same CPU gets it when idle. */
-#define IDLE_SPIN_POLLS 2048u
-#define IDLE_YIELD_POLLS 256u
-#define IDLE_NAP_NS 50000ull
-
-enum { RX_MMSG = 0, RX_BARE = 1, RX_TILE = 2, RX_CNT = 3 };
-static const char *const rx_name[RX_CNT] = {"recvmmsg", "bare AF_XDP", "net tile"};
-enum { SRC_LIVE = 0, SRC_XSK = 1 };
-static const char *const src_name[2] = {"live", "xsk"};
+enum { RX_MMSG = 0, RX_BARE = 1, RX_LIBXDP = 2, RX_TILE = 3, RX_URING = 4, RX_CNT = 5 };
+static const char *const rx_name[RX_CNT] = {"recvmmsg", "bare AF_XDP", "libxdp xsk", "net tile", "io_uring"};
+static const char *const rx_opt[RX_CNT] = {"recvmmsg", "bare", "libxdp", "tile", "uring"};
 
 typedef struct {
-  uint64_t count;
   int rounds;
   uint32_t sizes[MAX_SIZES];
   uint32_t size_cnt;
   int tx_cpu, rx_cpu;
-  int napi_on_rx; /* 1: NAPI kthread on rx_cpu; 0: on tx_cpu */
-  int source;     /* SRC_* for the capacity runs */
+  int napi_on_rx;      /* 1: NAPI kthread on rx_cpu; 0: on tx_cpu */
+  double probe_secs;   /* traffic per probe */
+  double loss_max;     /* a probe passes with at most this fraction lost */
   double paced_secs;
-  int verbose;         /* print every run */
+  int paced_rounds;
+  int verbose;         /* print every probe */
   uint32_t ring_depth; /* the tile's [shmem] ring_depth; 0: the default */
+  uint32_t rx_queue;   /* AF_XDP RX ring ([net] rx_queue_size); fill ring 2x */
   int only;            /* -1: every receiver; else RX_* alone (no ratios, no paced run) */
-  uint64_t paced_only; /* >0: only the no-loss runs, at this rate */
-  uint32_t rx_queue;   /* AF_XDP RX ring of bare and the tile ([net] rx_queue_size); fill ring 2x */
-  int paced_rounds;    /* no-loss runs of each of tile and bare per size */
+  double rate;         /* with only: a single probe at this rate */
 } opts_t;
 
 static opts_t opt = {
-    .count = 1000000,
-    .rounds = 5,
+    .rounds = 3,
     .sizes = {200, 1232},
     .size_cnt = 2,
     .tx_cpu = 0,
     .rx_cpu = 1,
     .napi_on_rx = 1,
-    .source = SRC_LIVE,
+    .probe_secs = 0.25,
+    .loss_max = 0.005,
     .paced_secs = 2.0,
-    .only = -1,
+    .paced_rounds = 3,
     .rx_queue = 4096, /* [net] rx_queue_size's default */
-    .paced_rounds = 2,
+    .only = -1,
 };
 
 /* ---- the namespaces, the veth pair, and cleanup ---- */
@@ -312,6 +311,13 @@ static void env_create(void) {
   if (sh("ip netns exec %s ethtool -K %s tso off >/dev/null 2>&1", b, s)) die("ethtool -K %s tso off failed", s);
   if (sh("ip netns exec %s sh -c 'echo 1 > /sys/class/net/%s/threaded'", a, r))
     die("cannot enable threaded NAPI on %s (kernel without /sys/class/net/IF/threaded?)", r);
+  /* No IPv6 on the pair: its neighbor and router messages would reach
+     receivers that take every packet of the queue (libxdp's program). */
+  if (sh("ip netns exec %s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 "
+         "net.ipv6.conf.%s.disable_ipv6=1", a, r) ||
+      sh("ip netns exec %s sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 "
+         "net.ipv6.conf.%s.disable_ipv6=1", b, s))
+    die("cannot disable IPv6 on the veth pair");
   /* Resolves the neighbors both ways before any source runs. */
   if (sh("ip netns exec %s ping -c 1 -W 2 " IP_A " >/dev/null 2>&1", b)) die("no ping across %s - %s", s, r);
 }
@@ -386,80 +392,28 @@ static uint64_t udp_rcvbuf_errors(void) {
   return v;
 }
 
-/* Steal time of every CPU so far (/proc/stat, in USER_HZ ticks): the
-   hypervisor ran something else on our CPUs. Figures of a run with much of
-   it are not the machine's. */
-static uint64_t steal_ticks(int cpu) {
-  FILE *f = fopen("/proc/stat", "r");
-  if (!f) return 0;
-  char line[512], want[16];
-  if (cpu < 0) snprintf(want, sizeof want, "cpu ");
-  else snprintf(want, sizeof want, "cpu%d ", cpu);
-  unsigned long long v[8] = {0};
-  while (fgets(line, sizeof line, f))
-    if (!strncmp(line, want, strlen(want)) &&
-        sscanf(line + strlen(want), "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
-               &v[5], &v[6], &v[7]) == 8)
-      break;
-  fclose(f);
-  return v[7];
-}
-
-/* ---- shared state of one run ---- */
-
-typedef struct {
-  uint64_t pkts;            /* received */
-  uint64_t t_first, t_last; /* sl_now_ns of the first and the last packet */
-  uint64_t drops;           /* receiver-side: UDP RcvbufErrors, or XDP_STATISTICS rx_ring_full + rx_dropped */
-  uint64_t ring_full;       /* XDP_STATISTICS rx_ring_full: the receiver was too late */
-  uint64_t fill_empty;      /* XDP_STATISTICS rx_fill_ring_empty_descs */
-  uint64_t busy_ns;         /* AF_XDP receivers: time in loop passes that received packets */
-  uint64_t max_gap_ns;      /* bare: longest time between two passes (the CPU was taken away) */
-  int rc;
-  char err[SL_ERR_MAX];
-} rx_res_t;
-
-typedef struct {
-  uint64_t sent;    /* frames the kernel took from the source (xsk: completed; live: the repeat count) */
-  double secs;      /* source's first to last send */
-  uint64_t tx_drop; /* the sending veth's tx_dropped over the run: frames its peer's NAPI ring had no room for */
-  int rc;
-  char err[SL_ERR_MAX];
-} tx_res_t;
-
-/* In a MAP_SHARED page: the parent reads what the children write. */
-typedef struct {
-  volatile uint64_t pkts; /* receiver's running count: the parent's quiet test */
-  volatile int ready, stop;
-  rx_res_t rx;
-  tx_res_t tx;
-} ctl_t;
-
-typedef struct {
-  uint64_t sent, pkts;
-  double tx_pps, rx_pps, rx_secs;
-  uint64_t veth_drop, rx_drop, ring_full, fill_empty;
-  /* Per packet received: CPU of the NAPI thread; the receiver's work (CPU
-     time of recvmmsg, which sleeps when idle; time in passes that received
-     for bare and the tile, which spin when idle). */
-  double napi_ns_pkt, work_ns_pkt;
-  uint64_t overrun, bad_frags;              /* tile: ring consumer's lost frags; frags of a wrong size */
-  double steal;                             /* share of the 2 CPUs' time the hypervisor took during the run */
-  double rx_steal_ms;                       /* hypervisor's take of the receiver's CPU (10 ms granularity) */
-  uint64_t max_gap_ns;                      /* bare: longest time between two passes of its loop */
-} run_res_t;
-
 /* ---- receivers ---- */
 
+/* A receiver process and this one share a MAP_SHARED page. */
+typedef struct {
+  volatile uint64_t pkts; /* received so far (the tiles: from their metrics instead) */
+  volatile int ready, stop;
+  uint64_t drops;      /* at exit: receiver-side drops (UDP RcvbufErrors, or XDP_STATISTICS ring full + dropped) */
+  uint64_t max_gap_ns; /* at exit, bare with spin: longest pass (the CPU was taken away) */
+  int rc;
+  char err[SL_ERR_MAX];
+} ctl_t;
+
 static void rx_fail(ctl_t *c, const char *msg) {
-  c->rx.rc = -1;
-  snprintf(c->rx.err, sizeof c->rx.err, "%.900s", msg);
+  c->rc = -1;
+  snprintf(c->err, sizeof c->err, "%.900s", msg);
   _exit(1);
 }
 
-/* Waits for the end: told to stop and nothing new for QUIET_NS. */
-static int rx_done(const ctl_t *c, uint64_t now, uint64_t last_pkt, uint64_t deadline) {
-  return (c->stop && now - last_pkt > QUIET_NS) || now > deadline;
+/* A receiver runs until told to stop (then nothing new for QUIET_NS), or
+   for LIFE_NS at most. */
+static int rx_done(const ctl_t *c, uint64_t now, uint64_t last_pkt, uint64_t born) {
+  return (c->stop && now - last_pkt > QUIET_NS) || now - born > LIFE_NS;
 }
 
 static void rx_mmsg(ctl_t *c) {
@@ -470,7 +424,10 @@ static void rx_mmsg(ctl_t *c) {
     (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(PORT)};
   inet_pton(AF_INET, IP_A, &sa.sin_addr);
-  if (bind(fd, (struct sockaddr *)&sa, sizeof sa)) rx_fail(c, "recvmmsg: bind " IP_A " failed");
+  for (int tries = 0; bind(fd, (struct sockaddr *)&sa, sizeof sa); tries++) {
+    if (errno != EADDRINUSE || tries > 100) rx_fail(c, "recvmmsg: bind " IP_A " failed");
+    sl_sleep_ns(5000000, NULL); /* the last io_uring run may hold the port ~10 ms */
+  }
   /* Blocking with a short timeout: the wait for the first packet of a
      batch sleeps in the kernel (NAPI may share this CPU), and the loop
      still sees the stop flag. */
@@ -487,31 +444,30 @@ static void rx_mmsg(ctl_t *c) {
     m[i].msg_hdr.msg_iovlen = 1;
   }
   uint64_t drops0 = udp_rcvbuf_errors();
-  uint64_t pkts = 0, first = 0, last = sl_now_ns(), deadline = last + RUN_NS;
+  uint64_t pkts = 0, born = sl_now_ns(), last = born;
   c->ready = 1;
   for (;;) {
     int n = recvmmsg(fd, m, BATCH, MSG_WAITFORONE, NULL);
     uint64_t now = sl_now_ns();
     if (n > 0) {
-      if (!pkts) first = now;
       pkts += (uint64_t)n;
       last = now;
       c->pkts = pkts;
       continue;
     }
-    if (rx_done(c, now, last, deadline)) break;
+    if (rx_done(c, now, last, born)) break;
   }
-  c->rx.drops = udp_rcvbuf_errors() - drops0;
-  c->rx.pkts = pkts;
-  c->rx.t_first = first;
-  c->rx.t_last = last;
+  c->drops = udp_rcvbuf_errors() - drops0;
   close(fd);
 }
 
 /* XDP setup parameters of the receiving veth, for bare and the tile. */
 static void xdp_params(sl_net_xdp_params_t *p, uint8_t *base, uint64_t pool_off, uint32_t frame_cnt) {
+  static sl_iface_t ifc;
+  sl_err_t err = {{0}};
+  if (sl_iface_probe(env.if_r, &ifc, &err)) die("%s", err.msg);
   memset(p, 0, sizeof *p);
-  p->ifname = env.if_r;
+  p->iface = &ifc;
   p->ports[0] = PORT;
   p->port_cnt = 1;
   p->bind_addr = inet_addr(IP_A);
@@ -522,6 +478,19 @@ static void xdp_params(sl_net_xdp_params_t *p, uint8_t *base, uint64_t pool_off,
   p->pool_off[0] = pool_off;
   p->frame_sz = FRAME_SZ;
   p->frame_cnt = frame_cnt;
+}
+
+/* Idle on an AF_XDP socket: sleep in poll() until it has packets (at most
+   1 ms, so the loop still sees the stop flag), or spin. */
+static void xsk_idle(int fd, int spin) {
+  if (spin) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    return;
+  }
+  struct pollfd pfd = {.fd = fd, .events = POLLIN};
+  poll(&pfd, 1, 1);
 }
 
 static void rx_bare(ctl_t *c, int spin) {
@@ -542,11 +511,9 @@ static void rx_bare(ctl_t *c, int spin) {
   for (uint32_t j = 0; j < k; j++) *sl_xsk_fill_addr(&x->fill, idx + j) = (uint64_t)j * FRAME_SZ;
   sl_xsk_prod_submit(&x->fill, k);
 
-  uint64_t pkts = 0, first = 0, last = sl_now_ns(), deadline = last + RUN_NS, busy = 0, gap = 0;
+  uint64_t pkts = 0, born = sl_now_ns(), last = born, gap = 0;
   uint32_t idle = 0;
   c->ready = 1;
-  /* One clock read per pass, as the tile loop makes (tiles/tile.c): busy
-     is the time in passes that received, measured the same way. */
   uint64_t now = sl_now_ns();
   for (;;) {
     uint32_t n = sl_xsk_cons_peek(&x->rx, BATCH, &idx);
@@ -557,86 +524,264 @@ static void rx_bare(ctl_t *c, int spin) {
         *sl_xsk_fill_addr(&x->fill, fidx + i) = sl_xsk_rx_desc(&x->rx, idx + i)->addr & ~(uint64_t)(FRAME_SZ - 1);
       sl_xsk_cons_release(&x->rx, n);
       sl_xsk_prod_submit(&x->fill, f);
-      uint64_t after = sl_now_ns();
-      busy += after - now;
-      if (after - now > gap) gap = after - now;
-      now = after;
-      if (!pkts) first = now;
       pkts += n;
-      last = now;
       c->pkts = pkts;
       idle = 0;
+      uint64_t after = sl_now_ns();
+      if (spin && after - now > gap) gap = after - now;
+      now = last = after;
       continue;
     }
-    if (sl_xsk_need_wakeup_fill(x)) sl_xsk_kick_rx(x); /* the kernel asked: the one syscall */
-    idle++;
-    if (!spin && idle > IDLE_SPIN_POLLS) {
-      if (idle > IDLE_SPIN_POLLS + IDLE_YIELD_POLLS) {
-        struct timespec ts = {0, (long)IDLE_NAP_NS};
-        nanosleep(&ts, NULL);
-      } else {
-        sched_yield();
-      }
-    } else {
-#if defined(__x86_64__) || defined(__i386__)
-      __builtin_ia32_pause();
-#endif
-    }
+    if (sl_xsk_need_wakeup_fill(x)) sl_xsk_kick_rx(x); /* the kernel asked */
+    xsk_idle(x->fd, spin);
     uint64_t after = sl_now_ns();
-    /* Yields and naps give the CPU away on purpose; a long spin pass means
-       it was taken (by NAPI on this CPU, an interrupt, or the hypervisor). */
-    if ((spin || idle <= IDLE_SPIN_POLLS) && after - now > gap) gap = after - now;
+    /* Spinning, a long pass means the CPU was taken (an interrupt, the
+       hypervisor); a poll sleeps on purpose. */
+    if (spin && after - now > gap) gap = after - now;
     now = after;
-    if ((idle & 255) == 0 && rx_done(c, now, last, deadline)) break;
+    if ((!spin || (++idle & 255) == 0) && rx_done(c, now, last, born)) break;
   }
   sl_xsk_stats_t st;
-  if (!sl_xsk_stats(x, &st, NULL)) {
-    c->rx.ring_full = st.rx_ring_full;
-    c->rx.drops = st.rx_ring_full + st.rx_dropped;
-    c->rx.fill_empty = st.rx_fill_ring_empty_descs;
-  }
-  c->rx.busy_ns = busy;
-  c->rx.max_gap_ns = gap;
-  c->rx.pkts = pkts;
-  c->rx.t_first = first;
-  c->rx.t_last = last;
+  if (!sl_xsk_stats(x, &st, NULL)) c->drops = st.rx_ring_full + st.rx_dropped;
+  c->max_gap_ns = gap;
   sl_net_xdp_close(&s);
   munmap(mem, sz);
 }
 
-/* ---- the net tile ---- */
+/* libbpf and libxdp print their informational lines (an unknown ELF
+   section, the dispatcher choice) on stderr; keep the warnings. */
+static int lib_print(enum libbpf_print_level level, const char *fmt, va_list ap) {
+  return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+static int xdp_print(enum libxdp_print_level level, const char *fmt, va_list ap) {
+  return level == LIBXDP_WARN ? vfprintf(stderr, fmt, ap) : 0;
+}
+
+/* The receiver a user would write with libxdp's AF_XDP API (xsk.h): UMEM
+   and socket made by libxdp, which also loads and attaches its own default
+   XDP program (every packet of the queue to the socket; with no bpffs
+   mounted it attaches it alone, without its dispatcher), then the
+   documented loop: peek RX, refill the fill ring, release, poll() when
+   there is nothing. */
+static void rx_libxdp(ctl_t *c, int spin) {
+  libbpf_set_print(lib_print);
+  libxdp_set_print(xdp_print);
+  uint32_t frames = 2 * opt.rx_queue;
+  uint64_t sz = (uint64_t)frames * FRAME_SZ;
+  uint8_t *mem = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (mem == MAP_FAILED) rx_fail(c, "libxdp: cannot map the UMEM");
+  struct xsk_umem *umem;
+  struct xsk_ring_prod fq;
+  struct xsk_ring_cons cq, rx;
+  struct xsk_umem_config ucfg = {.fill_size = 2 * opt.rx_queue, .comp_size = 64, .frame_size = FRAME_SZ,
+                                 .frame_headroom = 0, .flags = 0};
+  char m[512];
+  int rc = xsk_umem__create(&umem, mem, sz, &fq, &cq, &ucfg);
+  if (rc) {
+    snprintf(m, sizeof m, "libxdp: xsk_umem__create: %s", strerror(-rc));
+    rx_fail(c, m);
+  }
+  struct xsk_socket_config scfg;
+  memset(&scfg, 0, sizeof scfg);
+  scfg.rx_size = opt.rx_queue;
+  scfg.tx_size = 64;
+  scfg.xdp_flags = XDP_FLAGS_DRV_MODE;
+  scfg.bind_flags = XDP_COPY | XDP_USE_NEED_WAKEUP;
+  struct xsk_socket *xsk;
+  for (int tries = 0;; tries++) { /* the queue may still be held ~20 ms by the last run's socket */
+    rc = xsk_socket__create(&xsk, env.if_r, 0, umem, &rx, NULL, &scfg);
+    if (rc != -EBUSY || tries > 100) break;
+    sl_sleep_ns(5000000, NULL);
+  }
+  if (rc) {
+    snprintf(m, sizeof m, "libxdp: xsk_socket__create on %s: %s", env.if_r, strerror(-rc));
+    rx_fail(c, m);
+  }
+  uint32_t idx;
+  uint32_t k = xsk_ring_prod__reserve(&fq, frames, &idx);
+  for (uint32_t j = 0; j < k; j++) *xsk_ring_prod__fill_addr(&fq, idx + j) = (uint64_t)j * FRAME_SZ;
+  xsk_ring_prod__submit(&fq, k);
+  int fd = xsk_socket__fd(xsk);
+
+  uint64_t pkts = 0, born = sl_now_ns(), last = born;
+  uint32_t idle = 0;
+  c->ready = 1;
+  for (;;) {
+    uint32_t n = xsk_ring_cons__peek(&rx, BATCH, &idx);
+    if (n) {
+      uint32_t fidx;
+      uint32_t f = xsk_ring_prod__reserve(&fq, n, &fidx);
+      for (uint32_t i = 0; i < f; i++)
+        *xsk_ring_prod__fill_addr(&fq, fidx + i) =
+            xsk_umem__extract_addr(xsk_ring_cons__rx_desc(&rx, idx + i)->addr) & ~(uint64_t)(FRAME_SZ - 1);
+      xsk_ring_prod__submit(&fq, f);
+      xsk_ring_cons__release(&rx, n);
+      pkts += n;
+      c->pkts = pkts;
+      last = sl_now_ns();
+      idle = 0;
+      continue;
+    }
+    if (xsk_ring_prod__needs_wakeup(&fq)) recvfrom(fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+    xsk_idle(fd, spin);
+    if ((!spin || (++idle & 255) == 0) && rx_done(c, sl_now_ns(), last, born)) break;
+  }
+  struct xdp_statistics st;
+  socklen_t ol = sizeof st;
+  memset(&st, 0, sizeof st);
+  if (!getsockopt(fd, SOL_XDP, XDP_STATISTICS, &st, &ol)) c->drops = st.rx_ring_full + st.rx_dropped;
+  xsk_socket__delete(xsk); /* detaches libxdp's program too */
+  xsk_umem__delete(umem);
+  munmap(mem, sz);
+}
+
+/* Waits for pid to exit, up to ns (then kills it). Returns its status. */
+static int reap(pid_t pid, uint64_t ns) {
+  uint64_t end = sl_now_ns() + ns;
+  int st = 0;
+  while (waitpid(pid, &st, WNOHANG) != pid) {
+    if (sl_now_ns() > end) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &st, 0);
+      break;
+    }
+    sl_sleep_ns(1000000, NULL);
+  }
+  kid_del(pid);
+  return st;
+}
+
+static pid_t fork_or_die(void) {
+  pid_t p = fork();
+  if (p < 0) die("fork: %s", strerror(errno));
+  if (p) kid_add(p);
+  return p;
+}
+
+/* ---- the net tile (AF_XDP or io_uring provider) and its drain tile ---- */
+
+/* What the drain tile reports (a MAP_SHARED page: written by the drain
+   tile's process, read by this one). */
+typedef struct {
+  volatile uint64_t frags, overrun, bad;
+} drain_res_t;
 
 typedef struct {
   sl_config_t cfg;
   sl_wksp_t w;
   sl_topo_t *topo;
   sl_net_xdp_t xdp;
+  int xdp_up;
   sl_metrics_t *m;
-  sl_ring_cons_t cons;
-  pid_t pid;
-  uint32_t len_min, len_max; /* frame sizes the source sends */
-  /* Ring consumer state. */
-  uint64_t frags, first_ns, last_ns, bad;
+  pid_t pid, drain_pid;
+  drain_res_t *res;
 } tile_run_t;
 
 static int open_xdp_rx(sl_net_rx_t *rx, void *arg, const sl_tile_t *t, const sl_net_pool_t *pool, sl_err_t *err) {
   return sl_net_xdp_rx_open(rx, (sl_net_xdp_t *)arg, t->idx, pool, err);
 }
+static int open_uring_rx(sl_net_rx_t *rx, void *arg, const sl_tile_t *t, const sl_net_pool_t *pool,
+                         sl_err_t *err) {
+  (void)t, (void)pool;
+  return sl_net_uring_rx_open(rx, (sl_net_uring_prep_t *)arg, err);
+}
 
-/* Builds the workspace and topology (one net tile; the verify and sink
-   tiles exist in it but are not started), attaches XDP and opens the
-   socket as the supervisor does, and forks the tile pinned to rx_cpu. */
-static void tile_start(tile_run_t *tr, int idle, uint32_t len_min, uint32_t len_max) {
+/* The drain tile: the net tile's downstream on the net tile's CPU, run by
+   the tile runtime with its idle policy. It consumes every frag, checks
+   its size, and reports what it saw. */
+static struct {
+  sl_ring_cons_t cons;
+  drain_res_t *res;
+  uint32_t len_min, len_max;
+  uint64_t frags, bad;
+} drain;
+
+static int drain_init(sl_tile_t *t, sl_err_t *err) {
+  return sl_ring_cons_init(&drain.cons, t->wksp, t->topo->net_ring[0][0], 0, err);
+}
+
+static uint32_t drain_poll(sl_tile_t *t) {
+  (void)t;
+  sl_frag_meta_t f[BATCH];
+  uint32_t n = sl_ring_consume_burst(&drain.cons, f, BATCH);
+  for (uint32_t i = 0; i < n; i++) drain.bad += f[i].sz < drain.len_min || f[i].sz > drain.len_max;
+  drain.frags += n;
+  return n;
+}
+
+static void drain_report(sl_tile_t *t) {
+  (void)t;
+  sl_ring_cons_publish(&drain.cons);
+  drain.res->overrun = drain.cons.overrun_poll + drain.cons.overrun_read;
+  drain.res->bad = drain.bad;
+  __atomic_store_n(&drain.res->frags, drain.frags, __ATOMIC_RELEASE);
+}
+
+static int drain_drained(sl_tile_t *t) {
+  if (!sl_tile_upstream_stopped(t, SL_TILE_NET)) return 0;
+  while (drain_poll(t)) {
+  }
+  return 1;
+}
+
+static const sl_tile_ops_t drain_ops = {
+    .init = drain_init,
+    .poll = drain_poll,
+    .housekeep = drain_report,
+    .drained = drain_drained,
+    .fini = drain_report,
+};
+
+/* Forks tile (kind, 0) of tr's topology with ops, pinned to rx_cpu. */
+static pid_t tile_fork(tile_run_t *tr, const sl_tile_ops_t *ops, uint32_t kind, int idle, void *net_ctx) {
+  pid_t parent = getpid();
+  pid_t pid = fork_or_die();
+  if (pid) return pid;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(1);
+  pin(opt.rx_cpu);
+  sl_tile_t t;
+  memset(&t, 0, sizeof t);
+  t.ops = ops;
+  t.kind = kind;
+  t.idx = 0;
+  t.id = sl_topo_tile_id(tr->topo, kind, 0);
+  snprintf(t.name, sizeof t.name, "%s:0", sl_tile_kind_name(kind));
+  t.cpu = opt.rx_cpu;
+  t.idle = idle;
+  t.wksp = &tr->w;
+  t.cfg = &tr->cfg;
+  t.topo = tr->topo;
+  t.user = "";
+  t.net_ctx = net_ctx;
+  _exit(sl_tile_main(&t));
+}
+
+static void tile_wait_running(const tile_run_t *tr, pid_t pid, uint32_t kind) {
+  const sl_metrics_t *m = sl_topo_metrics(&tr->w, tr->topo, sl_topo_tile_id(tr->topo, kind, 0));
+  uint64_t end = sl_now_ns() + READY_NS;
+  for (;;) {
+    uint64_t st = sl_metrics_get(m, SL_M_STATE);
+    if (st == SL_TILE_RUNNING) return;
+    if (st == SL_TILE_FAILED || waitpid(pid, NULL, WNOHANG) == pid || sl_now_ns() > end)
+      die("the %s tile did not start (state %llu)", sl_tile_kind_name(kind), (unsigned long long)st);
+    sl_sleep_ns(1000000, NULL);
+  }
+}
+
+/* Builds the workspace and topology of one net tile (the verify tile exists
+   in it but does not run), sets the provider up as the supervisor does
+   (XDP: filter + AF_XDP socket; io_uring: sockets and ring), and forks the
+   drain tile and the net tile, both on rx_cpu. */
+static void tile_start(tile_run_t *tr, int uring, int idle, uint32_t len_min, uint32_t len_max) {
   sl_err_t err = {{0}};
   memset(tr, 0, sizeof *tr);
-  tr->len_min = len_min;
-  tr->len_max = len_max;
   sl_config_t *cfg = &tr->cfg;
   if (sl_config_load(cfg, NULL, &err)) die("config: %s", err.msg);
   snprintf(cfg->name, sizeof cfg->name, "bench-net-%d", (int)getpid()); /* sweep_stale knows this name */
   cfg->layout.idle = idle;
   snprintf(cfg->net.interface, sizeof cfg->net.interface, "%s", env.if_r);
-  cfg->net.provider = SL_PROVIDER_XDP;
+  cfg->net.provider = uring ? SL_PROVIDER_IO_URING : SL_PROVIDER_XDP;
   cfg->net.ports[0] = PORT;
   cfg->net.port_cnt = 1;
   cfg->net.bind_address = inet_addr(IP_A);
@@ -652,124 +797,228 @@ static void tile_start(tile_run_t *tr, int idle, uint32_t len_min, uint32_t len_
   if (sl_wksp_create(&tr->w, &wp, &err)) die("workspace: %s", err.msg);
   sl_log_set_level(SL_LOG_ERR); /* the backing's warning, if any, once: every run makes the same workspace */
   env.wksp = &tr->w;
-  int32_t cpus[3] = {opt.rx_cpu, opt.tx_cpu, opt.tx_cpu};
+  int32_t cpus[3] = {opt.rx_cpu, opt.tx_cpu, opt.rx_cpu};
   if (sl_topo_build(&tr->w, cfg, cpus, 3, &tr->topo, &err)) die("topology: %s", err.msg);
   sl_topo_t *topo = tr->topo;
-
-  sl_net_xdp_params_t p;
-  xdp_params(&p, tr->w.base, topo->pool[0], (uint32_t)topo->pool_frame_cnt);
-  if (sl_net_xdp_setup(&tr->xdp, &p, &err)) die("net tile XDP setup on %s: %s", env.if_r, err.msg);
-  topo->net_provider = SL_NET_XDP;
-  snprintf(topo->net_mode[0], sizeof topo->net_mode[0], "xdp/%s", sl_net_xdp_mode(&tr->xdp));
-  uint32_t id = sl_topo_tile_id(topo, SL_TILE_NET, 0);
-  tr->m = sl_topo_metrics(&tr->w, topo, id);
-  if (sl_ring_cons_init(&tr->cons, &tr->w, topo->net_ring[0], 0, &err)) die("net ring: %s", err.msg);
-
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) die("fork: %s", strerror(errno));
-  if (pid == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) _exit(1);
-    pin(opt.rx_cpu);
-    sl_tile_t t;
-    memset(&t, 0, sizeof t);
-    t.ops = &sl_net_tile_ops;
-    t.kind = SL_TILE_NET;
-    t.idx = 0;
-    t.id = id;
-    snprintf(t.name, sizeof t.name, "net:0");
-    t.cpu = opt.rx_cpu;
-    t.idle = idle;
-    t.wksp = &tr->w;
-    t.cfg = cfg;
-    t.topo = topo;
-    t.user = "";
-    sl_net_provider_t prov = {open_xdp_rx, &tr->xdp};
-    t.net_ctx = &prov;
-    _exit(sl_tile_main(&t));
+  static sl_net_provider_t prov;
+  sl_net_uring_prep_t *prep = NULL;
+  if (uring) {
+    sl_net_uring_params_t up;
+    memset(&up, 0, sizeof up);
+    up.ports[0] = PORT;
+    up.port_cnt = 1;
+    up.bind_addr = inet_addr(IP_A);
+    up.ifname = env.if_r;
+    up.queue_size = opt.rx_queue;
+    up.rcvbuf = 16u << 20;
+    sl_net_pool_t pool = {tr->w.base, topo->pool[0], topo->frame_sz, (uint32_t)topo->pool_frame_cnt};
+    if (sl_net_uring_prepare(&prep, &pool, &up, &err)) die("net tile io_uring setup: %s", err.msg);
+    topo->net_provider = SL_NET_IO_URING;
+    prov = (sl_net_provider_t){open_uring_rx, prep};
+  } else {
+    sl_net_xdp_params_t p;
+    xdp_params(&p, tr->w.base, topo->pool[0], (uint32_t)topo->pool_frame_cnt);
+    if (sl_net_xdp_setup(&tr->xdp, &p, &err)) die("net tile XDP setup on %s: %s", env.if_r, err.msg);
+    tr->xdp_up = 1;
+    topo->net_provider = SL_NET_XDP;
+    prov = (sl_net_provider_t){open_xdp_rx, &tr->xdp};
   }
-  tr->pid = pid;
-  kid_add(pid);
-  uint64_t end = sl_now_ns() + READY_NS;
-  for (;;) {
-    uint64_t st = sl_metrics_get(tr->m, SL_M_STATE);
-    if (st == SL_TILE_RUNNING) break;
-    if (st == SL_TILE_FAILED || waitpid(pid, NULL, WNOHANG) == pid || sl_now_ns() > end)
-      die("the net tile did not start (state %llu)", (unsigned long long)st);
-    sl_sleep_ns(1000000, NULL);
-  }
+  tr->m = sl_topo_metrics(&tr->w, topo, sl_topo_tile_id(topo, SL_TILE_NET, 0));
+  tr->res = mmap(NULL, sizeof *tr->res, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (tr->res == MAP_FAILED) die("mmap: %s", strerror(errno));
+  memset((void *)tr->res, 0, sizeof *tr->res);
+  drain.res = tr->res;
+  drain.len_min = len_min;
+  drain.len_max = len_max;
+  tr->drain_pid = tile_fork(tr, &drain_ops, SL_TILE_SINK, SL_IDLE_ADAPTIVE, NULL);
+  tile_wait_running(tr, tr->drain_pid, SL_TILE_SINK);
+  tr->pid = tile_fork(tr, &sl_net_tile_ops, SL_TILE_NET, idle, &prov);
+  tile_wait_running(tr, tr->pid, SL_TILE_NET);
+  sl_net_uring_prep_close(prep); /* the tile has its own copies */
+  if (tr->xdp_up) sl_net_xdp_release_sockets(&tr->xdp);
 }
 
-/* The cheap consumer: everything published so far. A frag's tspub (low 32
-   bits of the tile's clock) is widened with this process's clock: it was
-   published less than 4 s ago. */
-static void tile_drain(tile_run_t *tr) {
-  sl_frag_meta_t f[256];
-  uint32_t n;
-  while ((n = sl_ring_consume_burst(&tr->cons, f, 256))) {
-    uint64_t now = sl_now_ns();
-    for (uint32_t i = 0; i < n; i++) tr->bad += f[i].sz < tr->len_min || f[i].sz > tr->len_max;
-    uint64_t t_first = now - (uint32_t)((uint32_t)now - f[0].tspub);
-    uint64_t t_last = now - (uint32_t)((uint32_t)now - f[n - 1].tspub);
-    if (!tr->frags) tr->first_ns = t_first;
-    tr->last_ns = t_last;
-    tr->frags += n;
-  }
-  sl_ring_cons_publish(&tr->cons);
-}
-
-static void tile_stop(tile_run_t *tr, ctl_t *c) {
+/* Stops both tiles (the drain tile drains first) and checks that every
+   packet received was published and every frag seen, of the right size.
+   Returns 0, or -1 with err. */
+static int tile_stop(tile_run_t *tr, char *err, size_t errsz) {
   __atomic_store_n(&tr->topo->stop, 1, __ATOMIC_RELEASE);
-  uint64_t end = sl_now_ns() + STOP_NS;
-  int st = 0;
-  while (waitpid(tr->pid, &st, WNOHANG) != tr->pid) {
-    tile_drain(tr);
-    if (sl_now_ns() > end) {
-      kill(tr->pid, SIGKILL);
-      waitpid(tr->pid, &st, 0);
-      break;
-    }
-    sl_sleep_ns(1000000, NULL);
-  }
-  kid_del(tr->pid);
-  tile_drain(tr);
+  int st = reap(tr->pid, STOP_NS);
+  int dst = reap(tr->drain_pid, STOP_NS);
   const sl_metrics_t *m = tr->m;
-  c->rx.pkts = sl_metrics_get(m, SL_M_NET_RX_PKTS);
-  c->rx.ring_full = sl_metrics_get(m, SL_M_NET_XDP_RX_RING_FULL);
-  c->rx.drops = c->rx.ring_full + sl_metrics_get(m, SL_M_NET_XDP_RX_DROPPED);
-  c->rx.busy_ns = sl_metrics_get(m, SL_M_BUSY_NS);
-  c->rx.fill_empty = sl_metrics_get(m, SL_M_NET_XDP_FILL_EMPTY_DESCS);
-  c->rx.t_first = tr->first_ns;
-  c->rx.t_last = tr->last_ns;
-  if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-    c->rx.rc = -1;
-    snprintf(c->rx.err, sizeof c->rx.err, "the net tile exited with status 0x%x", st);
+  uint64_t rx = sl_metrics_get(m, SL_M_NET_RX_PKTS), pub = sl_metrics_get(m, SL_M_NET_PUBLISHED);
+  int rc = 0;
+  if (!WIFEXITED(st) || WEXITSTATUS(st) || !WIFEXITED(dst) || WEXITSTATUS(dst)) {
+    snprintf(err, errsz, "the net tile exited with status 0x%x, the drain tile 0x%x", st, dst);
+    rc = -1;
+  } else if (pub != rx) {
+    snprintf(err, errsz, "net tile: %llu received but %llu published", (unsigned long long)rx,
+             (unsigned long long)pub);
+    rc = -1;
+  } else if (tr->res->frags + tr->res->overrun != pub || tr->res->bad) {
+    snprintf(err, errsz, "the drain tile saw %llu frags (+%llu overrun, %llu of a wrong size) of %llu published",
+             (unsigned long long)tr->res->frags, (unsigned long long)tr->res->overrun,
+             (unsigned long long)tr->res->bad, (unsigned long long)pub);
+    rc = -1;
   }
-  if (sl_metrics_get(m, SL_M_NET_PUBLISHED) != c->rx.pkts) {
-    c->rx.rc = -1;
-    snprintf(c->rx.err, sizeof c->rx.err, "net tile: %llu received but %llu published",
-             (unsigned long long)c->rx.pkts, (unsigned long long)sl_metrics_get(m, SL_M_NET_PUBLISHED));
-  }
-  sl_net_xdp_close(&tr->xdp);
+  if (tr->xdp_up) sl_net_xdp_close(&tr->xdp);
+  munmap((void *)tr->res, sizeof *tr->res);
   sl_wksp_remove(&tr->w);
   env.wksp = NULL;
+  return rc;
 }
 
-/* ---- sources ---- */
+/* ---- one receiver, kept running across probes ---- */
 
-/* sent = copies of frame the kernel ran through the redirect program. The
-   program: r1 = ifindex, r2 = 0, call bpf_redirect, exit. */
-static int tx_live(const uint8_t *frame, uint32_t len, uint64_t count, tx_res_t *r) {
-  struct bpf_insn prog[] = {
-      {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 1, .imm = (int32_t)if_nametoindex(env.if_s)},
-      {.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 2, .imm = 0},
-      {.code = BPF_JMP | BPF_CALL, .imm = BPF_FUNC_redirect},
-      {.code = BPF_JMP | BPF_EXIT},
-  };
-  static char log[8192];
+typedef struct {
+  int kind;
+  pid_t pid;      /* the receiver process (the tiles: the net tile) */
+  pid_t napi;     /* the receiving veth's NAPI kthread */
+  ctl_t *c;
+  tile_run_t *tr; /* the tiles */
+} rxr_t;
+
+static void rx_begin(rxr_t *x, int kind, uint32_t len_min, uint32_t len_max) {
+  static tile_run_t tile;
+  memset(x, 0, sizeof *x);
+  x->kind = kind;
+  x->c = mmap(NULL, sizeof(ctl_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (x->c == MAP_FAILED) die("mmap: %s", strerror(errno));
+  memset(x->c, 0, sizeof *x->c);
+  int spin = !opt.napi_on_rx;
+  if (kind == RX_TILE || kind == RX_URING) {
+    x->tr = &tile;
+    tile_start(x->tr, kind == RX_URING, spin ? SL_IDLE_SPIN : SL_IDLE_ADAPTIVE, len_min, len_max);
+    x->pid = x->tr->pid;
+  } else {
+    x->pid = fork_or_die();
+    if (x->pid == 0) {
+      pin(opt.rx_cpu);
+      if (kind == RX_MMSG) rx_mmsg(x->c);
+      else if (kind == RX_BARE) rx_bare(x->c, spin);
+      else rx_libxdp(x->c, spin);
+      _exit(0);
+    }
+    uint64_t end = sl_now_ns() + READY_NS;
+    while (!x->c->ready) {
+      if (waitpid(x->pid, NULL, WNOHANG) == x->pid) {
+        kid_del(x->pid);
+        die("%s receiver failed to start: %s", rx_name[kind], x->c->err[0] ? x->c->err : "(no message)");
+      }
+      if (sl_now_ns() > end) die("%s receiver not ready after %.0f s", rx_name[kind], READY_NS / 1e9);
+      sl_sleep_ns(1000000, NULL);
+    }
+  }
+  /* After the receiver's setup: attaching or detaching XDP may give the
+     veth a new NAPI thread. */
+  x->napi = napi_pid();
+  if (!x->napi) die("no NAPI thread for %s (threaded NAPI off?)", env.if_r);
+  cpu_set_t cs;
+  CPU_ZERO(&cs);
+  CPU_SET(opt.napi_on_rx ? opt.rx_cpu : opt.tx_cpu, &cs);
+  if (sched_setaffinity(x->napi, sizeof cs, &cs))
+    die("cannot pin the NAPI thread %d: %s", (int)x->napi, strerror(errno));
+}
+
+/* Packets the receiver has taken so far. */
+static uint64_t rx_count(const rxr_t *x) {
+  return x->tr ? sl_metrics_get(x->tr->m, SL_M_NET_RX_PKTS) : x->c->pkts;
+}
+
+static void rx_end(rxr_t *x) {
+  char err[SL_ERR_MAX] = "";
+  int rc = 0;
+  if (x->tr) {
+    rc = tile_stop(x->tr, err, sizeof err);
+  } else {
+    x->c->stop = 1;
+    int st = reap(x->pid, STOP_NS);
+    if (!WIFEXITED(st) || WEXITSTATUS(st) || x->c->rc) {
+      snprintf(err, sizeof err, "%s", x->c->err[0] ? x->c->err : "killed or timed out");
+      rc = -1;
+    }
+  }
+  munmap(x->c, sizeof *x->c);
+  if (rc) die("%s: %s", rx_name[x->kind], err);
+}
+
+/* ---- the source ---- */
+
+typedef struct {
+  const sl_gen_pool_t *pool;
+  sl_gen_opts_t go;          /* destination, size */
+  uint32_t len_min, len_max; /* frame sizes of the pool's packets (the builder is within a byte of go.size) */
+} src_t;
+
+typedef struct {
+  uint64_t sent;    /* frames the kernel ran through the redirect program */
+  double secs;      /* first call to last */
+  uint64_t tx_drop; /* the sending veth's tx_dropped: frames its peer's NAPI queue had no room for */
+  int rc;
+  char err[SL_ERR_MAX];
+} tx_res_t;
+
+/* Sends count copies of frame into the veth at rate frames/s, in one
+   BPF_PROG_TEST_RUN call (live frames, batches of 64): the program paces
+   itself. It keeps the next send time in an array map {next_ns,
+   interval_ns}, spins on bpf_ktime_get_ns (at most 4096 reads) until that
+   time, advances it by the interval (or restarts from now when more than
+   1 ms behind), then redirects the frame into the veth. One call per probe
+   because each call sets up a page pool (~2 ms): calls of a few frames
+   cannot reach the rates, and calls of many arrive as bursts that overflow
+   the veth's 256-frame queue. */
+static int tx_live(const uint8_t *frame, uint32_t len, uint64_t count, double rate, tx_res_t *r) {
   sl_err_t err = {{0}};
-  int fd = sl_bpf_prog_load(BPF_PROG_TYPE_XDP, 0, prog, 4, "bench_net_tx", log, sizeof log, 1, &err);
+  int map = sl_bpf_map_create(BPF_MAP_TYPE_ARRAY, 4, 16, 1, 0, "bench_net_pace", &err);
+  if (map < 0) {
+    snprintf(r->err, sizeof r->err, "live source: %.900s", err.msg);
+    return -1;
+  }
+  uint32_t key = 0;
+  uint64_t val[2] = {0, (uint64_t)(1e9 / rate)};
+  if (val[1] == 0) val[1] = 1;
+  if (sl_bpf_map_update(map, &key, val, 0, &err)) {
+    close(map);
+    snprintf(r->err, sizeof r->err, "live source: %.900s", err.msg);
+    return -1;
+  }
+#define I(c, d, s_, o, i) {.code = (c), .dst_reg = (d), .src_reg = (s_), .off = (o), .imm = (i)}
+  struct bpf_insn prog[] = {
+      I(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 0),              /*  0: *(u32 *)(r10 - 4) = 0 */
+      I(BPF_LD | BPF_DW | BPF_IMM, 1, BPF_PSEUDO_MAP_FD, 0, map), /*  1: r1 = map */
+      I(0, 0, 0, 0, 0),                                       /*  2 */
+      I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0),            /*  3: r2 = r10 */
+      I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -4),            /*  4: r2 += -4 */
+      I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem), /*  5 */
+      I(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 16, 0),              /*  6: if r0 == 0 goto 23 */
+      I(BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0),             /*  7: r7 = r0 */
+      I(BPF_LDX | BPF_MEM | BPF_DW, 8, 7, 0, 0),              /*  8: r8 = next */
+      I(BPF_ALU64 | BPF_MOV | BPF_K, 9, 0, 0, 0),             /*  9: r9 = 0 */
+      I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_ktime_get_ns),  /* 10: r0 = now */
+      I(BPF_JMP | BPF_JGE | BPF_X, 0, 8, 2, 0),               /* 11: if now >= next goto 14 */
+      I(BPF_ALU64 | BPF_ADD | BPF_K, 9, 0, 0, 1),             /* 12: r9 += 1 */
+      I(BPF_JMP | BPF_JLT | BPF_K, 9, 0, -4, 4096),           /* 13: if r9 < 4096 goto 10 */
+      I(BPF_LDX | BPF_MEM | BPF_DW, 1, 7, 8, 0),              /* 14: r1 = interval */
+      I(BPF_ALU64 | BPF_MOV | BPF_X, 2, 8, 0, 0),             /* 15: r2 = next */
+      I(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, 1000000),       /* 16: r2 += 1 ms */
+      I(BPF_JMP | BPF_JGT | BPF_X, 0, 2, 2, 0),               /* 17: if now > next + 1 ms goto 20 */
+      I(BPF_ALU64 | BPF_ADD | BPF_X, 8, 1, 0, 0),             /* 18: next += interval */
+      I(BPF_JMP | BPF_JA, 0, 0, 2, 0),                        /* 19: goto 22 (via 21) */
+      I(BPF_ALU64 | BPF_MOV | BPF_X, 8, 0, 0, 0),             /* 20: next = now */
+      I(BPF_ALU64 | BPF_ADD | BPF_X, 8, 1, 0, 0),             /* 21: next += interval */
+      I(BPF_STX | BPF_MEM | BPF_DW, 7, 8, 0, 0),              /* 22: *next_p = next (r7 valid on this path) */
+      I(BPF_ALU64 | BPF_MOV | BPF_K, 1, 0, 0, (int32_t)if_nametoindex(env.if_s)), /* 23: r1 = ifindex */
+      I(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0),             /* 24: r2 = 0 */
+      I(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_redirect),      /* 25 */
+      I(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),                      /* 26 */
+  };
+#undef I
+  /* No log on the first try: the loop's is large; again with one on failure. */
+  static char log[1 << 20];
+  uint32_t cnt = sizeof prog / sizeof prog[0];
+  int fd = sl_bpf_prog_load(BPF_PROG_TYPE_XDP, 0, prog, cnt, "bench_net_tx", NULL, 0, 0, &err);
+  if (fd < 0) fd = sl_bpf_prog_load(BPF_PROG_TYPE_XDP, 0, prog, cnt, "bench_net_tx", log, sizeof log, 1, &err);
+  close(map); /* the program holds it */
   if (fd < 0) {
     snprintf(r->err, sizeof r->err, "live source: %.900s", err.msg);
     return -1;
@@ -783,7 +1032,6 @@ static int tx_live(const uint8_t *frame, uint32_t len, uint64_t count, tx_res_t 
   a.test.flags = BPF_F_TEST_XDP_LIVE_FRAMES;
   a.test.batch_size = BATCH;
   uint64_t t0 = sl_now_ns();
-  /* One syscall: the kernel sends all count frames inside it. */
   long rc = syscall(__NR_bpf, BPF_PROG_TEST_RUN, &a, sizeof a);
   uint64_t t1 = sl_now_ns();
   close(fd);
@@ -797,141 +1045,69 @@ static int tx_live(const uint8_t *frame, uint32_t len, uint64_t count, tx_res_t 
   return 0;
 }
 
-typedef struct {
-  const sl_gen_pool_t *pool;
-  sl_gen_opts_t go;          /* destination, size */
-  uint32_t len_min, len_max; /* frame sizes of the pool's packets (the builder is within a byte of go.size) */
-} src_t;
-
-static void tx_child(ctl_t *c, const src_t *src, int source, uint64_t count, uint64_t rate) {
+static void tx_child(tx_res_t *r, const src_t *src, uint64_t count, double rate) {
   pin(opt.tx_cpu);
   enter_ns(env.ns_b);
   uint64_t rxd, txd0, txd1;
   link_drops(env.if_s, &rxd, &txd0);
-  tx_res_t *r = &c->tx;
   sl_gen_xsk_opts_t x;
   sl_gen_xsk_opts_default(&x);
   x.ifname = env.if_s;
   x.queue_cnt = 1;
-  sl_gen_opts_t o = src->go;
-  o.count = count;
-  o.rate = rate;
   sl_err_t err = {{0}};
-  if (source == SRC_LIVE) {
-    sl_gen_xsk_addr_t ad;
-    if (sl_gen_xsk_resolve(&o, &x, &ad, &err)) {
-      snprintf(r->err, sizeof r->err, "%s", err.msg);
-      r->rc = -1;
-      _exit(1);
-    }
-    static uint8_t frame[FRAME_SZ];
-    sl_frame_addr_t fa;
-    memset(&fa, 0, sizeof fa);
-    memcpy(fa.src_mac, ad.src_mac, 6);
-    memcpy(fa.dst_mac, ad.dst_mac, 6);
-    fa.src_ip4 = ad.src_ip4;
-    fa.dst_ip4 = ad.dst_ip4;
-    fa.src_port = 20000;
-    fa.dst_port = PORT;
-    const sl_gen_pkt_t *pk = &src->pool->pkt[0];
-    uint32_t h = sl_frame_build_hdr(frame, &fa, pk->sz);
-    memcpy(frame + h, pk->data, pk->sz);
-    r->rc = tx_live(frame, h + pk->sz, count, r);
-  } else {
-    sl_gen_result_t res;
-    r->rc = sl_gen_send_xsk(src->pool, &o, &x, &res, &err);
-    if (r->rc) snprintf(r->err, sizeof r->err, "%s", err.msg);
-    r->sent = res.sent;
-    r->secs = res.seconds;
+  sl_gen_xsk_addr_t ad;
+  if (sl_gen_xsk_resolve(&src->go, &x, &ad, &err)) {
+    snprintf(r->err, sizeof r->err, "%s", err.msg);
+    r->rc = -1;
+    _exit(1);
   }
+  static uint8_t frame[FRAME_SZ];
+  sl_frame_addr_t fa;
+  memset(&fa, 0, sizeof fa);
+  memcpy(fa.src_mac, ad.src_mac, 6);
+  memcpy(fa.dst_mac, ad.dst_mac, 6);
+  fa.src_ip4 = ad.src_ip4;
+  fa.dst_ip4 = ad.dst_ip4;
+  fa.src_port = 20000;
+  fa.dst_port = PORT;
+  const sl_gen_pkt_t *pk = &src->pool->pkt[0];
+  uint32_t h = sl_frame_build_hdr(frame, &fa, pk->sz);
+  memcpy(frame + h, pk->data, pk->sz);
+  r->rc = tx_live(frame, h + pk->sz, count, rate, r);
   link_drops(env.if_s, &rxd, &txd1);
   r->tx_drop = txd1 - txd0;
   _exit(r->rc ? 1 : 0);
 }
 
-/* ---- one run: one receiver, one source, one size ---- */
+/* ---- probes ---- */
 
-static pid_t fork_or_die(void) {
-  pid_t p = fork();
-  if (p < 0) die("fork: %s", strerror(errno));
-  if (p == 0) prctl(PR_SET_PDEATHSIG, SIGKILL);
-  else kid_add(p);
-  return p;
-}
+typedef struct {
+  double rate;      /* asked */
+  double tx_pps;    /* what the source managed */
+  uint64_t sent, got, veth_drop;
+  double napi_ns, rx_ns; /* CPU per packet received: NAPI kthread, receiver process */
+} probe_t;
 
-/* Waits for pid to exit, up to ns (then kills it). Returns its status. */
-static int reap(pid_t pid, uint64_t ns, tile_run_t *tr) {
-  uint64_t end = sl_now_ns() + ns;
-  int st = 0;
-  while (waitpid(pid, &st, WNOHANG) != pid) {
-    if (tr) tile_drain(tr);
-    if (sl_now_ns() > end) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &st, 0);
-      break;
-    }
-    sl_sleep_ns(1000000, NULL);
-  }
-  kid_del(pid);
-  return st;
-}
+static uint64_t probe_lost(const probe_t *p) { return p->sent > p->got ? p->sent - p->got : 0; }
+static int probe_pass(const probe_t *p) { return (double)probe_lost(p) <= opt.loss_max * (double)p->sent; }
 
-static run_res_t run_one(int kind, int source, const src_t *src, uint64_t count, uint64_t rate) {
-  ctl_t *c = mmap(NULL, sizeof(ctl_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (c == MAP_FAILED) die("mmap: %s", strerror(errno));
-  memset(c, 0, sizeof *c);
-  int spin = !opt.napi_on_rx;
-  tile_run_t *tr = NULL;
-  static tile_run_t tile;
-  pid_t rx = 0;
-  uint64_t end = sl_now_ns() + READY_NS;
-  if (kind == RX_TILE) {
-    tr = &tile;
-    tile_start(tr, spin ? SL_IDLE_SPIN : SL_IDLE_ADAPTIVE, src->len_min, src->len_max);
-    rx = tr->pid;
-  } else {
-    rx = fork_or_die();
-    if (rx == 0) {
-      pin(opt.rx_cpu);
-      if (kind == RX_MMSG) rx_mmsg(c);
-      else rx_bare(c, spin);
-      _exit(0);
-    }
-    while (!c->ready) {
-      if (waitpid(rx, NULL, WNOHANG) == rx) {
-        kid_del(rx);
-        die("%s receiver failed to start: %s", rx_name[kind], c->rx.err[0] ? c->rx.err : "(no message)");
-      }
-      if (sl_now_ns() > end) die("%s receiver not ready after %.0f s", rx_name[kind], READY_NS / 1e9);
-      sl_sleep_ns(1000000, NULL);
-    }
-  }
-  /* After the receiver's setup: attaching or detaching XDP may give the
-     veth a new NAPI thread. */
-  pid_t napi = napi_pid();
-  if (!napi) die("no NAPI thread for %s (threaded NAPI off?)", env.if_r);
-  cpu_set_t cs;
-  CPU_ZERO(&cs);
-  CPU_SET(opt.napi_on_rx ? opt.rx_cpu : opt.tx_cpu, &cs);
-  if (sched_setaffinity(napi, sizeof cs, &cs)) die("cannot pin the NAPI thread %d: %s", (int)napi, strerror(errno));
-  if (opt.verbose) printf("  [NAPI thread %d]\n", (int)napi);
-  uint64_t napi0 = task_cpu_ns(napi), rxcpu0 = task_cpu_ns(rx), steal0 = steal_ticks(-1), t0 = sl_now_ns();
-  uint64_t rx_steal0 = steal_ticks(opt.rx_cpu);
-
+/* One paced source run of secs at rate into the running receiver x; waits
+   until x has taken nothing new for QUIET_NS, then takes the deltas. */
+static probe_t probe(rxr_t *x, const src_t *src, double rate, double secs) {
+  tx_res_t *r = mmap(NULL, sizeof *r, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (r == MAP_FAILED) die("mmap: %s", strerror(errno));
+  memset(r, 0, sizeof *r);
+  uint64_t count = (uint64_t)(rate * secs);
+  if (count < 1000) count = 1000;
+  uint64_t got0 = rx_count(x), napi0 = task_cpu_ns(x->napi), cpu0 = task_cpu_ns(x->pid);
   pid_t tx = fork_or_die();
-  if (tx == 0) tx_child(c, src, source, count, rate);
-  int st = reap(tx, RUN_NS, tr);
-  if (!WIFEXITED(st) || WEXITSTATUS(st) || c->tx.rc)
-    die("%s source failed: %s", src_name[source], c->tx.err[0] ? c->tx.err : "killed or timed out");
-
-  /* The source is done: wait until the receiver has seen nothing new for
-     QUIET_NS, then take the CPU figures and stop it. */
-  uint64_t prev = UINT64_MAX, quiet_since = sl_now_ns();
-  end = quiet_since + STOP_NS;
+  if (tx == 0) tx_child(r, src, count, rate);
+  int st = reap(tx, PROBE_MAX_NS + STOP_NS);
+  if (!WIFEXITED(st) || WEXITSTATUS(st) || r->rc)
+    die("live source failed: %s", r->err[0] ? r->err : "killed or timed out");
+  uint64_t prev = UINT64_MAX, quiet_since = sl_now_ns(), end = quiet_since + STOP_NS;
   for (;;) {
-    if (tr) tile_drain(tr);
-    uint64_t now = sl_now_ns();
-    uint64_t cur = tr ? sl_metrics_get(tr->m, SL_M_NET_RX_PKTS) : c->pkts;
+    uint64_t now = sl_now_ns(), cur = rx_count(x);
     if (cur != prev) {
       prev = cur;
       quiet_since = now;
@@ -940,180 +1116,190 @@ static run_res_t run_one(int kind, int source, const src_t *src, uint64_t count,
     }
     sl_sleep_ns(1000000, NULL);
   }
-  uint64_t napi_ns = task_cpu_ns(napi) - napi0, rx_ns = task_cpu_ns(rx) - rxcpu0;
-  double steal = (double)(steal_ticks(-1) - steal0) / (double)sysconf(_SC_CLK_TCK) /
-                 ((double)(sl_now_ns() - t0) / 1e9 * 2);
-  double rx_steal_ms = (double)(steal_ticks(opt.rx_cpu) - rx_steal0) * 1000.0 / (double)sysconf(_SC_CLK_TCK);
-  if (tr) {
-    tile_stop(tr, c);
-  } else {
-    c->stop = 1;
-    st = reap(rx, STOP_NS, NULL);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) || c->rx.rc)
-      die("%s receiver failed: %s", rx_name[kind], c->rx.err[0] ? c->rx.err : "killed or timed out");
+  probe_t p;
+  memset(&p, 0, sizeof p);
+  p.rate = rate;
+  p.sent = r->sent;
+  p.tx_pps = r->secs > 0 ? (double)r->sent / r->secs : 0;
+  p.got = prev - got0;
+  p.veth_drop = r->tx_drop;
+  if (p.got) {
+    p.napi_ns = (double)(task_cpu_ns(x->napi) - napi0) / (double)p.got;
+    p.rx_ns = (double)(task_cpu_ns(x->pid) - cpu0) / (double)p.got;
   }
-  if (c->rx.rc) die("%s: %s", rx_name[kind], c->rx.err);
+  munmap(r, sizeof *r);
+  return p;
+}
 
-  run_res_t r;
-  memset(&r, 0, sizeof r);
-  r.sent = c->tx.sent;
-  r.pkts = c->rx.pkts;
-  r.tx_pps = c->tx.secs > 0 ? (double)c->tx.sent / c->tx.secs : 0;
-  r.rx_secs = c->rx.t_last > c->rx.t_first ? (double)(c->rx.t_last - c->rx.t_first) / 1e9 : 0;
-  r.rx_pps = r.rx_secs > 0 && r.pkts > 1 ? (double)(r.pkts - 1) / r.rx_secs : 0;
-  r.veth_drop = c->tx.tx_drop;
-  r.rx_drop = c->rx.drops;
-  r.fill_empty = c->rx.fill_empty;
-  r.napi_ns_pkt = r.pkts ? (double)napi_ns / (double)r.pkts : 0;
-  uint64_t work = kind == RX_MMSG ? rx_ns : c->rx.busy_ns;
-  r.work_ns_pkt = r.pkts ? (double)work / (double)r.pkts : 0;
-  r.ring_full = c->rx.ring_full;
-  r.steal = steal;
-  r.rx_steal_ms = rx_steal_ms;
-  r.max_gap_ns = c->rx.max_gap_ns;
-  if (tr) {
-    r.overrun = tr->cons.overrun_poll + tr->cons.overrun_read;
-    r.bad_frags = tr->bad;
-    if (tr->frags + r.overrun != r.pkts || tr->bad)
-      die("net tile: the ring consumer saw %llu frags (+%llu overrun, %llu of a wrong size) of %llu received",
-          (unsigned long long)tr->frags, (unsigned long long)r.overrun, (unsigned long long)tr->bad,
-          (unsigned long long)r.pkts);
+static void print_probe(const char *name, const probe_t *p) {
+  printf("    %-11s %8.0f pkt/s asked, %8.0f sent: %9llu sent %9llu got, lost %6.2f%% (veth %llu); "
+         "cpu %5.0f ns/pkt (napi %5.0f + receiver %4.0f)%s\n",
+         name, p->rate, p->tx_pps, (unsigned long long)p->sent, (unsigned long long)p->got,
+         p->sent ? 100.0 * (double)probe_lost(p) / (double)p->sent : 0, (unsigned long long)p->veth_drop,
+         p->napi_ns + p->rx_ns, p->napi_ns, p->rx_ns, probe_pass(p) ? "" : "  FAIL");
+}
+
+/* The highest paced rate x takes with at most loss_max lost: from start,
+   up (or down) by 1.5x until the verdict flips, then BISECT_STEPS
+   geometric bisections. *best is the probe at that rate. A source that
+   cannot reach the asked rate ends the climb (its own rate is the bound;
+   *source_bound is set). */
+static double capacity(rxr_t *x, const src_t *src, double start, probe_t *best, int *source_bound) {
+  double lo = 0, hi = 0, r = start;
+  *source_bound = 0;
+  memset(best, 0, sizeof *best);
+  for (int i = 0; i < 16 && (lo == 0 || hi == 0); i++) {
+    probe_t p = probe(x, src, r, opt.probe_secs);
+    if (opt.verbose) print_probe(rx_name[x->kind], &p);
+    if (probe_pass(&p)) {
+      lo = r;
+      *best = p;
+      if (p.tx_pps < 0.9 * r) {
+        *source_bound = 1;
+        return lo;
+      }
+      if (hi == 0) r *= 1.5;
+    } else {
+      hi = r;
+      if (lo == 0) r /= 1.5;
+      if (r < 1000) return 0;
+    }
   }
-  munmap(c, sizeof *c);
-  return r;
+  for (int k = 0; k < BISECT_STEPS && lo > 0 && hi > 0; k++) {
+    r = sqrt(lo * hi);
+    probe_t p = probe(x, src, r, opt.probe_secs);
+    if (opt.verbose) print_probe(rx_name[x->kind], &p);
+    if (probe_pass(&p)) {
+      lo = r;
+      *best = p;
+    } else {
+      hi = r;
+    }
+  }
+  return lo;
 }
 
-/* ---- report ---- */
-
-static double pct(uint64_t part, uint64_t whole) { return whole ? 100.0 * (double)part / (double)whole : 0; }
-
-static void print_head(void) {
-  printf("  %-12s %10s %9s %9s %7s %10s %9s %10s %10s\n", "receiver", "rx pkt/s", "sent", "received", "loss",
-         "veth full", "rx drop", "napi ns/p", "work ns/p");
-}
-
-static void print_row(const char *name, const run_res_t *r) {
-  uint64_t loss = r->sent > r->pkts ? r->sent - r->pkts : 0;
-  printf("  %-12s %10.0f %9llu %9llu %6.2f%% %10llu %9llu %10.0f %10.0f\n", name, r->rx_pps,
-         (unsigned long long)r->sent, (unsigned long long)r->pkts, pct(loss, r->sent),
-         (unsigned long long)r->veth_drop, (unsigned long long)r->rx_drop, r->napi_ns_pkt, r->work_ns_pkt);
-}
-
-#define MAX_ROUNDS 15
-#define MAX_PACED 5
+/* ---- rounds and report ---- */
 
 typedef struct {
-  run_res_t run[RX_CNT][MAX_ROUNDS];
-  const run_res_t *med[RX_CNT]; /* each receiver's median round (by rate) */
-  double lo[RX_CNT], hi[RX_CNT];
-  double ratio_mmsg, ratio_bare;  /* medians of the per-round ratios */
-  double rmin_mmsg, rmax_mmsg, rmin_bare, rmax_bare;
-  run_res_t paced[MAX_PACED][2];  /* per paced round: tile, bare */
-  uint64_t paced_rate;
+  double cap[RX_CNT][MAX_ROUNDS];   /* capacity per receiver per round */
+  probe_t at[RX_CNT][MAX_ROUNDS];   /* the probe at that capacity */
+  int src_bound[RX_CNT][MAX_ROUNDS];
+  double med[RX_CNT], lo[RX_CNT], hi[RX_CNT];
+  int med_round[RX_CNT];            /* the round closest to the median */
+  /* Per baseline b: the median over the rounds of num/b within a round, and
+     its range (num: the XDP tile against recvmmsg, bare and libxdp; the
+     io_uring tile against recvmmsg). */
+  double ratio[RX_CNT], rmin[RX_CNT], rmax[RX_CNT];
+  probe_t paced_xdp[MAX_PACED][2];  /* at 80% of the tile's capacity: tile, bare */
+  probe_t paced_uring[MAX_PACED][2]; /* at 80% of recvmmsg's: io_uring, recvmmsg */
+  double paced_xdp_rate, paced_uring_rate;
+  double cpu_xdp, cpu_uring;        /* median over paced rounds of CPU/pkt: tile/bare, io_uring/recvmmsg */
 } size_res_t;
-
-static uint64_t loss_of(const run_res_t *r) { return r->sent > r->pkts ? r->sent - r->pkts : 0; }
 
 static int cmp_double(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
 }
 
+/* Median of v[0..n) (sorts v). */
 static double median(double *v, int n) {
   qsort(v, (size_t)n, sizeof *v, cmp_double);
   return n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* The machine's speed drifts from second to second (a shared host): a
-   round's three receivers run back to back, so ratios are taken within a
-   round and their median reported. */
+static void ratio_of(size_res_t *s, int num, int den) {
+  double v[MAX_ROUNDS];
+  int n = opt.rounds;
+  for (int r = 0; r < n; r++) v[r] = s->cap[den][r] > 0 ? s->cap[num][r] / s->cap[den][r] : 0;
+  double m = median(v, n);
+  int slot = num == RX_URING ? RX_URING : den;
+  s->ratio[slot] = m;
+  s->rmin[slot] = v[0];
+  s->rmax[slot] = v[n - 1];
+}
+
 static void summarize(size_res_t *s) {
   int n = opt.rounds;
   double v[MAX_ROUNDS];
   for (int j = 0; j < RX_CNT; j++) {
-    s->lo[j] = s->hi[j] = s->run[j][0].rx_pps;
-    for (int r = 0; r < n; r++) {
-      v[r] = s->run[j][r].rx_pps;
-      if (v[r] < s->lo[j]) s->lo[j] = v[r];
-      if (v[r] > s->hi[j]) s->hi[j] = v[r];
-    }
-    double m = median(v, n);
-    s->med[j] = &s->run[j][0];
-    for (int r = 0; r < n; r++) /* the round closest to the median */
-      if (fabs(s->run[j][r].rx_pps - m) < fabs(s->med[j]->rx_pps - m)) s->med[j] = &s->run[j][r];
+    for (int r = 0; r < n; r++) v[r] = s->cap[j][r];
+    s->med[j] = median(v, n);
+    s->lo[j] = v[0];
+    s->hi[j] = v[n - 1];
+    s->med_round[j] = 0;
+    for (int r = 0; r < n; r++)
+      if (fabs(s->cap[j][r] - s->med[j]) < fabs(s->cap[j][s->med_round[j]] - s->med[j])) s->med_round[j] = r;
   }
-  double a[MAX_ROUNDS], b[MAX_ROUNDS];
-  for (int r = 0; r < n; r++) {
-    a[r] = s->run[RX_MMSG][r].rx_pps > 0 ? s->run[RX_TILE][r].rx_pps / s->run[RX_MMSG][r].rx_pps : 0;
-    b[r] = s->run[RX_BARE][r].rx_pps > 0 ? s->run[RX_TILE][r].rx_pps / s->run[RX_BARE][r].rx_pps : 0;
-  }
-  s->ratio_mmsg = median(a, n);
-  s->ratio_bare = median(b, n);
-  s->rmin_mmsg = a[0], s->rmax_mmsg = a[n - 1], s->rmin_bare = b[0], s->rmax_bare = b[n - 1];
+  ratio_of(s, RX_TILE, RX_MMSG);
+  ratio_of(s, RX_TILE, RX_BARE);
+  ratio_of(s, RX_TILE, RX_LIBXDP);
+  ratio_of(s, RX_URING, RX_MMSG); /* in slot RX_URING */
 }
 
-static void print_paced(const char *name, const run_res_t *p) {
-  printf("    %-12s sent %8llu at %7.0f pkt/s, loss %5llu (%.3f%%: AF_XDP ring full %llu, other %llu, veth %llu); "
-         "steal on CPU %d %.0f ms",
-         name, (unsigned long long)p->sent, p->tx_pps, (unsigned long long)loss_of(p), pct(loss_of(p), p->sent),
-         (unsigned long long)p->ring_full, (unsigned long long)(p->rx_drop - p->ring_full),
-         (unsigned long long)p->veth_drop, opt.rx_cpu, p->rx_steal_ms);
-  if (p->max_gap_ns) printf(", longest stall of the loop %.1f ms", (double)p->max_gap_ns / 1e6);
-  printf("\n");
+static double cpu_of(const probe_t *p) { return p->napi_ns + p->rx_ns; }
+
+/* Median over the paced rounds of CPU per packet, a over b. */
+static double cpu_ratio(probe_t (*pr)[2]) {
+  double v[MAX_PACED];
+  for (int r = 0; r < opt.paced_rounds; r++) v[r] = cpu_of(&pr[r][1]) > 0 ? cpu_of(&pr[r][0]) / cpu_of(&pr[r][1]) : 0;
+  return median(v, opt.paced_rounds);
+}
+
+static void paced_pair(size_res_t *s, const src_t *src, int a, int b, double rate, probe_t (*out)[2]) {
+  for (int r = 0; r < opt.paced_rounds; r++)
+    for (int k = 0; k < 2; k++) {
+      int kind = k ? b : a;
+      rxr_t x;
+      rx_begin(&x, kind, src->len_min, src->len_max);
+      out[r][k] = probe(&x, src, rate, opt.paced_secs);
+      rx_end(&x);
+    }
+  (void)s;
 }
 
 static void print_size(uint32_t size, const size_res_t *s) {
-  printf("\npayload %u B (frame %u B), %d rounds; each receiver's median round, its range over the rounds:\n", size,
-         size + SL_FRAME_HDR_SZ, opt.rounds);
-  print_head();
+  printf("\npayload %u B (frame %u B), %d rounds; capacity = highest paced rate with <= %.1f%% lost:\n", size,
+         size + SL_FRAME_HDR_SZ, opt.rounds, 100 * opt.loss_max);
+  printf("  %-11s %10s %21s %9s %9s %9s\n", "receiver", "capacity", "range over rounds", "napi ns/p", "user ns/p",
+         "cpu ns/p");
   for (int j = 0; j < RX_CNT; j++) {
-    print_row(rx_name[j], s->med[j]);
-    printf("  %-12s %10s range %.0f..%.0f pkt/s, offered %.0f pkt/s\n", "", "", s->lo[j], s->hi[j],
-           s->med[j]->tx_pps);
+    const probe_t *p = &s->at[j][s->med_round[j]];
+    printf("  %-11s %10.0f %10.0f..%-10.0f %9.0f %9.0f %9.0f%s\n", rx_name[j], s->med[j], s->lo[j], s->hi[j],
+           p->napi_ns, p->rx_ns, cpu_of(p), s->src_bound[j][s->med_round[j]] ? "  (source-bound)" : "");
   }
-  printf("  ratio tile/recvmmsg %.2f (rounds %.2f..%.2f; target >= 3)\n", s->ratio_mmsg, s->rmin_mmsg,
-         s->rmax_mmsg);
-  printf("  ratio tile/bare     %.3f (rounds %.3f..%.3f; target >= 0.95)\n", s->ratio_bare, s->rmin_bare,
-         s->rmax_bare);
-  /* What limits the figures: a receiver that took (nearly) all that was
-     offered measured the source, not itself. */
-  char by_src[64] = "", by_core[64] = "";
-  for (int j = 0; j < RX_CNT; j++) {
-    const run_res_t *m = s->med[j];
-    int src_bound = m->rx_pps > 0.97 * m->tx_pps || loss_of(m) < m->sent / 200;
-    char *l = src_bound ? by_src : by_core;
-    snprintf(l + strlen(l), 64 - strlen(l), "%s%s", l[0] ? ", " : "", rx_name[j]);
+  static const struct { int num, den; const char *target; } rt[] = {
+      {RX_TILE, RX_MMSG, ">= 3"}, {RX_TILE, RX_BARE, ">= 0.95"}, {RX_TILE, RX_LIBXDP, ">= 0.95"},
+      {RX_URING, RX_MMSG, ">= 1.0"}};
+  for (unsigned i = 0; i < sizeof rt / sizeof rt[0]; i++) {
+    int slot = rt[i].num == RX_URING ? RX_URING : rt[i].den;
+    printf("  ratio %-8s/%-8s %.3f (rounds %.3f..%.3f; target %s)\n", rx_opt[rt[i].num], rx_opt[rt[i].den],
+           s->ratio[slot], s->rmin[slot], s->rmax[slot], rt[i].target);
   }
-  if (by_core[0])
-    printf("  limited by %s: %s\n", opt.napi_on_rx ? "their core (NAPI and receiver share it; the source offered more)"
-                                                : "NAPI's share of the source's core (the receivers kept up)",
-           by_core);
-  if (by_src[0]) printf("  limited by the source (took all it offered, the ratio says little): %s\n", by_src);
-  printf("  no-loss check at 80%% of the tile's median rate: %llu pkt/s for %.1f s, gen AF_XDP TX (paced), "
-         "%d rounds; bare at the same rate shows what the core allows without the tile's work:\n",
-         (unsigned long long)s->paced_rate, opt.paced_secs, opt.paced_rounds);
-  int clean = 0, slow = 0;
+  printf("  paced at 80%% of the tile's capacity (%.0f pkt/s, %.1f s), %d rounds:\n", s->paced_xdp_rate,
+         opt.paced_secs, opt.paced_rounds);
+  int clean = 0;
   for (int r = 0; r < opt.paced_rounds; r++) {
-    print_paced("net tile", &s->paced[r][0]);
-    print_paced("bare AF_XDP", &s->paced[r][1]);
-    clean += loss_of(&s->paced[r][0]) == 0;
-    slow += s->paced[r][0].tx_pps < 0.95 * (double)s->paced_rate;
+    print_probe("net tile", &s->paced_xdp[r][0]);
+    print_probe("bare", &s->paced_xdp[r][1]);
+    clean += probe_lost(&s->paced_xdp[r][0]) == 0;
   }
-  printf("  net tile lossless in %d of %d paced rounds (target: all)\n", clean, opt.paced_rounds);
-  if (slow)
-    printf("  (in %d round(s) the generator could not reach the rate: the check ran at its maximum)\n", slow);
-  if (clean < opt.paced_rounds)
-    printf("  an AF_XDP ring of %u packets overflows when its receiver is off its CPU for %.1f ms or more (NAPI's\n"
-           "  turn on a shared core, the hypervisor: see bare's longest stall and the steal); a larger ring rides\n"
-           "  that out: --rx-queue 16384 ([net] rx_queue_size)\n",
-           opt.rx_queue, (double)opt.rx_queue / (double)s->paced_rate * 1e3);
+  printf("  net tile lossless in %d of %d; CPU per packet tile/bare %.2f (median; target <= 1.1)\n", clean,
+         opt.paced_rounds, s->cpu_xdp);
+  printf("  paced at 80%% of recvmmsg's capacity (%.0f pkt/s), %d rounds:\n", s->paced_uring_rate,
+         opt.paced_rounds);
+  for (int r = 0; r < opt.paced_rounds; r++) {
+    print_probe("io_uring", &s->paced_uring[r][0]);
+    print_probe("recvmmsg", &s->paced_uring[r][1]);
+  }
+  printf("  CPU per packet io_uring/recvmmsg %.2f (median; target <= 1.0)\n", s->cpu_uring);
 }
 
 static void usage(void) {
   fprintf(stderr,
-          "usage: bench_net [--count N] [--rounds R] [--sizes 200,1232] [--tx-cpu C] [--rx-cpu C]\n"
-          "                 [--napi-cpu rx|tx] [--source live|xsk] [--paced-seconds S] [--paced-rounds R]\n"
-          "                 [--rx-queue N] [--ring-depth N] [--only recvmmsg|bare|tile] [--paced PPS]\n"
+          "usage: bench_net [--rounds R] [--sizes 200,1232] [--tx-cpu C] [--rx-cpu C] [--napi-cpu rx|tx]\n"
+          "                 [--probe-ms MS] [--loss-max FRACTION] [--paced-seconds S] [--paced-rounds R]\n"
+          "                 [--rx-queue N] [--ring-depth N] [--only recvmmsg|bare|libxdp|tile|uring] [--rate PPS]\n"
           "                 [--verbose]\n");
   exit(2);
 }
@@ -1127,19 +1313,22 @@ int main(int argc, char **argv) {
     }
     if (!v) usage();
     i++;
-    if (!strcmp(a, "--count")) opt.count = strtoull(v, NULL, 10);
-    else if (!strcmp(a, "--rounds")) opt.rounds = atoi(v);
+    if (!strcmp(a, "--rounds")) opt.rounds = atoi(v);
     else if (!strcmp(a, "--tx-cpu")) opt.tx_cpu = atoi(v);
     else if (!strcmp(a, "--rx-cpu")) opt.rx_cpu = atoi(v);
+    else if (!strcmp(a, "--probe-ms")) opt.probe_secs = atof(v) / 1e3;
+    else if (!strcmp(a, "--loss-max")) opt.loss_max = atof(v);
     else if (!strcmp(a, "--paced-seconds")) opt.paced_secs = atof(v);
-    else if (!strcmp(a, "--ring-depth")) opt.ring_depth = (uint32_t)strtoul(v, NULL, 10);
-    else if (!strcmp(a, "--paced")) opt.paced_only = strtoull(v, NULL, 10);
-    else if (!strcmp(a, "--rx-queue")) opt.rx_queue = (uint32_t)strtoul(v, NULL, 10);
     else if (!strcmp(a, "--paced-rounds")) opt.paced_rounds = atoi(v);
-    else if (!strcmp(a, "--only") && (!strcmp(v, "recvmmsg") || !strcmp(v, "bare") || !strcmp(v, "tile")))
-      opt.only = !strcmp(v, "recvmmsg") ? RX_MMSG : !strcmp(v, "bare") ? RX_BARE : RX_TILE;
-    else if (!strcmp(a, "--napi-cpu") && (!strcmp(v, "rx") || !strcmp(v, "tx"))) opt.napi_on_rx = !strcmp(v, "rx");
-    else if (!strcmp(a, "--source") && (!strcmp(v, "live") || !strcmp(v, "xsk"))) opt.source = !strcmp(v, "xsk");
+    else if (!strcmp(a, "--ring-depth")) opt.ring_depth = (uint32_t)strtoul(v, NULL, 10);
+    else if (!strcmp(a, "--rx-queue")) opt.rx_queue = (uint32_t)strtoul(v, NULL, 10);
+    else if (!strcmp(a, "--rate")) opt.rate = atof(v);
+    else if (!strcmp(a, "--only")) {
+      opt.only = -1;
+      for (int j = 0; j < RX_CNT; j++)
+        if (!strcmp(v, rx_opt[j])) opt.only = j;
+      if (opt.only < 0) usage();
+    } else if (!strcmp(a, "--napi-cpu") && (!strcmp(v, "rx") || !strcmp(v, "tx"))) opt.napi_on_rx = !strcmp(v, "rx");
     else if (!strcmp(a, "--sizes")) {
       opt.size_cnt = 0;
       char buf[128];
@@ -1149,11 +1338,13 @@ int main(int argc, char **argv) {
         opt.sizes[opt.size_cnt++] = (uint32_t)atoi(t);
     } else usage();
   }
-  if (opt.rounds < 1 || opt.rounds > MAX_ROUNDS || opt.paced_rounds < 1 || opt.paced_rounds > MAX_PACED || opt.count < 1000 || opt.rx_queue < 64 || opt.rx_queue > 65536 || (opt.rx_queue & (opt.rx_queue - 1)) || opt.count > UINT32_MAX || !opt.size_cnt || opt.tx_cpu == opt.rx_cpu ||
-      opt.paced_secs <= 0 || opt.paced_secs > 10)
+  if (opt.rounds < 1 || opt.rounds > MAX_ROUNDS || opt.paced_rounds < 1 || opt.paced_rounds > MAX_PACED ||
+      opt.rx_queue < 64 || opt.rx_queue > 65536 || (opt.rx_queue & (opt.rx_queue - 1)) || !opt.size_cnt ||
+      opt.tx_cpu == opt.rx_cpu || opt.paced_secs <= 0 || opt.paced_secs > 10 || opt.probe_secs < 0.01 ||
+      opt.probe_secs > 5 || opt.loss_max < 0 || opt.loss_max > 0.5 || opt.rate < 0 || (opt.rate > 0 && opt.only < 0))
     usage();
   for (uint32_t k = 0; k < opt.size_cnt; k++)
-    if (opt.sizes[k] < 100 || opt.sizes[k] > SL_TXN_BUILD_MTU) die("--sizes: %u is not in 100..%u", opt.sizes[k], SL_TXN_BUILD_MTU);
+    if (opt.sizes[k] < 100 || opt.sizes[k] > SL_TXN_MTU) die("--sizes: %u is not in 100..%u", opt.sizes[k], SL_TXN_MTU);
 
   if (geteuid() != 0) {
     printf("bench_net: skipped (needs root: network namespaces, XDP, AF_XDP sockets)\n");
@@ -1168,7 +1359,7 @@ int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   uint64_t t_start = sl_now_ns();
 
-  /* Pre-built transactions, one pool per size (1 signature each). */
+  /* One pre-built transaction per size (1 signature). */
   static sl_gen_pool_t pool[MAX_SIZES];
   static src_t src[MAX_SIZES];
   for (uint32_t k = 0; k < opt.size_cnt; k++) {
@@ -1185,12 +1376,7 @@ int main(int argc, char **argv) {
     sl_err_t err = {{0}};
     if (sl_gen_pool_new(&pool[k], o, &err)) die("gen pool: %s", err.msg);
     src[k].pool = &pool[k];
-    src[k].len_min = UINT32_MAX;
-    for (uint64_t i = 0; i < pool[k].cnt; i++) {
-      uint32_t len = SL_FRAME_HDR_SZ + pool[k].pkt[i].sz;
-      if (len < src[k].len_min) src[k].len_min = len;
-      if (len > src[k].len_max) src[k].len_max = len;
-    }
+    src[k].len_min = src[k].len_max = SL_FRAME_HDR_SZ + pool[k].pkt[0].sz;
   }
 
   env.main_pid = getpid();
@@ -1202,93 +1388,64 @@ int main(int argc, char **argv) {
   pin(opt.tx_cpu);
   enter_ns(env.ns_a);
 
-  int ncpu_napi = opt.napi_on_rx ? opt.rx_cpu : opt.tx_cpu;
-  printf("net tile (AF_XDP) vs recvmmsg vs bare AF_XDP loop, veth %s -> %s (1 queue; XDP in driver mode), %ld CPUs\n",
-         env.if_s, env.if_r, ncpu);
-  printf("  source: CPU %d (namespace B); receivers, one at a time: CPU %d (namespace A)\n", opt.tx_cpu, opt.rx_cpu);
-  if (opt.napi_on_rx)
-    printf("  threaded NAPI of %s pinned to CPU %d, the receivers' CPU: each receiver is its whole receive path\n"
-           "  (kernel NAPI work + user loop) on one core, and the source has the other core alone. Nothing spins\n"
-           "  beside NAPI: recvmmsg blocks; bare and the tile idle adaptively (spin 2048 passes, yield, nap 50 us)\n",
-           env.if_r, ncpu_napi);
-  else
-    printf("  threaded NAPI of %s pinned to CPU %d, the source's CPU: the receivers have their core alone and bare\n"
-           "  and the tile spin; the kernel's receive work shares the source's core (it sets the pace)\n",
-           env.if_r, ncpu_napi);
-  printf("  capacity runs: %s, %llu packets per run, %d rounds, receivers interleaved\n",
-         opt.source == SRC_LIVE ? "XDP live-frames source (BPF_PROG_TEST_RUN redirecting one gen-built frame into "
-                                  "the veth, unpaced: it offers more than any receiver takes)"
-                                : "gen AF_XDP TX (sl_gen_send_xsk, copy mode, unpaced)",
-         (unsigned long long)opt.count, opt.rounds);
-  printf("  columns: rx pkt/s = received / (last - first packet); veth full = frames the veth could not queue for\n"
-         "  NAPI (source faster than the receiver); rx drop = receiver-side drops (AF_XDP ring full, UDP socket\n"
-         "  buffer full); napi ns/p = NAPI thread CPU per packet received; work ns/p = receiver CPU per packet\n"
-         "  (recvmmsg: process CPU time; bare and tile: time in loop passes that received, which on a CPU\n"
-         "  shared with NAPI includes NAPI's preemptions of those passes)\n");
+  printf("net tile vs recvmmsg, a bare AF_XDP loop and libxdp's xsk API; io_uring tile vs recvmmsg\n");
+  printf("  veth %s -> %s (1 queue; XDP in driver mode), %ld CPUs: source on CPU %d (namespace B), receivers one\n"
+         "  at a time on CPU %d (namespace A), threaded NAPI of %s on CPU %d%s\n",
+         env.if_s, env.if_r, ncpu, opt.tx_cpu, opt.rx_cpu, env.if_r, opt.napi_on_rx ? opt.rx_cpu : opt.tx_cpu,
+         opt.napi_on_rx ? " (shared with the receiver: each receiver is its whole receive path)"
+                        : " (the source's: the receivers have their core alone and spin)");
+  printf("  source: XDP live frames, paced; probes of %.0f ms; capacity search per receiver per round, receivers\n"
+         "  in rotated order; columns at the median round: NAPI kthread and receiver process CPU per packet\n",
+         opt.probe_secs * 1e3);
 
   static size_res_t sr[MAX_SIZES];
+  double guess[RX_CNT];
+  for (int j = 0; j < RX_CNT; j++) guess[j] = 200000;
   for (uint32_t k = 0; k < opt.size_cnt; k++) {
     size_res_t *s = &sr[k];
-    if (opt.paced_only) {
-      uint64_t n = (uint64_t)((double)opt.paced_only * opt.paced_secs);
-      for (int r = 0; r < opt.rounds; r++) {
-        printf("  [%u B, paced at %llu pkt/s, round %d]\n", opt.sizes[k], (unsigned long long)opt.paced_only, r);
-        for (int j = 0; j < 2; j++) {
-          run_res_t p = run_one(j ? RX_BARE : RX_TILE, SRC_XSK, &src[k], n, opt.paced_only);
-          print_paced(rx_name[j ? RX_BARE : RX_TILE], &p);
-        }
-      }
-      continue;
-    }
     for (int r = 0; r < opt.rounds; r++)
       for (int j = 0; j < RX_CNT; j++) {
         int kind = (j + r) % RX_CNT; /* rotate the order: no receiver always runs first */
         if (opt.only >= 0 && kind != opt.only) continue;
-        s->run[kind][r] = run_one(kind, opt.source, &src[k], opt.count, 0);
-        if (opt.verbose) {
-          printf("  [%u B, round %d, offered %.0f pkt/s, steal %.0f%%]\n", opt.sizes[k], r, s->run[kind][r].tx_pps,
-                 100 * s->run[kind][r].steal);
-          print_row(rx_name[kind], &s->run[kind][r]);
+        rxr_t x;
+        rx_begin(&x, kind, src[k].len_min, src[k].len_max);
+        if (opt.rate > 0) {
+          probe_t p = probe(&x, &src[k], opt.rate, opt.probe_secs);
+          print_probe(rx_name[kind], &p);
+        } else {
+          s->cap[kind][r] = capacity(&x, &src[k], guess[kind], &s->at[kind][r], &s->src_bound[kind][r]);
+          if (s->cap[kind][r] > 0) guess[kind] = 0.8 * s->cap[kind][r];
+          if (opt.verbose || opt.only >= 0)
+            printf("  [%u B, round %d] %-11s capacity %.0f pkt/s\n", opt.sizes[k], r, rx_name[kind], s->cap[kind][r]);
         }
+        rx_end(&x);
       }
-    if (opt.only >= 0) continue; /* exploring one receiver: its rows were printed */
+    if (opt.only >= 0) continue;
     summarize(s);
-
-    /* No loss at 80% of the tile's capacity (its median rate): gen's AF_XDP
-       TX, paced; bare at the same rate says what the core allows without
-       the tile's work. */
-    s->paced_rate = (uint64_t)(0.8 * s->med[RX_TILE]->rx_pps);
-    uint64_t n = (uint64_t)((double)s->paced_rate * opt.paced_secs);
-    if (n < 1000) n = 1000;
-    for (int r = 0; r < opt.paced_rounds; r++) {
-      s->paced[r][0] = run_one(RX_TILE, SRC_XSK, &src[k], n, s->paced_rate);
-      s->paced[r][1] = run_one(RX_BARE, SRC_XSK, &src[k], n, s->paced_rate);
-    }
+    s->paced_xdp_rate = 0.8 * s->med[RX_TILE];
+    paced_pair(s, &src[k], RX_TILE, RX_BARE, s->paced_xdp_rate, s->paced_xdp);
+    s->cpu_xdp = cpu_ratio(s->paced_xdp);
+    s->paced_uring_rate = 0.8 * s->med[RX_MMSG];
+    paced_pair(s, &src[k], RX_URING, RX_MMSG, s->paced_uring_rate, s->paced_uring);
+    s->cpu_uring = cpu_ratio(s->paced_uring);
     print_size(opt.sizes[k], s);
   }
 
-  if (opt.only >= 0 || opt.paced_only) {
-    for (uint32_t k = 0; k < opt.size_cnt; k++) sl_gen_pool_delete(&pool[k]);
-    return 0;
-  }
-  printf("\nRESULT bench=net napi_cpu=%s source=%s", opt.napi_on_rx ? "rx" : "tx", src_name[opt.source]);
-  for (uint32_t k = 0; k < opt.size_cnt; k++) {
-    const size_res_t *s = &sr[k];
-    uint32_t z = opt.sizes[k];
-    uint64_t tl = 0, bl = 0;
-    int clean = 0;
-    for (int r = 0; r < opt.paced_rounds; r++) {
-      tl += loss_of(&s->paced[r][0]);
-      bl += loss_of(&s->paced[r][1]);
-      clean += loss_of(&s->paced[r][0]) == 0;
+  if (opt.only < 0) {
+    printf("\nRESULT bench=net napi_cpu=%s", opt.napi_on_rx ? "rx" : "tx");
+    for (uint32_t k = 0; k < opt.size_cnt; k++) {
+      const size_res_t *s = &sr[k];
+      uint32_t z = opt.sizes[k];
+      for (int j = 0; j < RX_CNT; j++) printf(" %s_pps_%u=%.0f", rx_opt[j], z, s->med[j]);
+      printf(" tile_vs_recvmmsg_%u=%.3f tile_vs_bare_%u=%.3f tile_vs_libxdp_%u=%.3f uring_vs_recvmmsg_%u=%.3f", z,
+             s->ratio[RX_MMSG], z, s->ratio[RX_BARE], z, s->ratio[RX_LIBXDP], z, s->ratio[RX_URING]);
+      int clean = 0;
+      for (int r = 0; r < opt.paced_rounds; r++) clean += probe_lost(&s->paced_xdp[r][0]) == 0;
+      printf(" tile_cpu_vs_bare_%u=%.2f uring_cpu_vs_recvmmsg_%u=%.2f paced_lossless_%u=%d/%d", z, s->cpu_xdp, z,
+             s->cpu_uring, z, clean, opt.paced_rounds);
     }
-    printf(" recvmmsg_pps_%u=%.0f bare_pps_%u=%.0f tile_pps_%u=%.0f tile_vs_recvmmsg_%u=%.2f tile_vs_bare_%u=%.3f "
-           "paced_pps_%u=%.0f paced_lossless_%u=%d/%d paced_loss_%u=%llu paced_bare_loss_%u=%llu",
-           z, s->med[RX_MMSG]->rx_pps, z, s->med[RX_BARE]->rx_pps, z, s->med[RX_TILE]->rx_pps, z, s->ratio_mmsg, z,
-           s->ratio_bare, z, s->paced[0][0].tx_pps, z, clean, opt.paced_rounds, z, (unsigned long long)tl, z,
-           (unsigned long long)bl);
+    printf(" seconds=%.0f\n", (double)(sl_now_ns() - t_start) / 1e9);
   }
-  printf(" seconds=%.0f\n", (double)(sl_now_ns() - t_start) / 1e9);
   for (uint32_t k = 0; k < opt.size_cnt; k++) sl_gen_pool_delete(&pool[k]);
   return 0;
 }

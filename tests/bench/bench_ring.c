@@ -306,8 +306,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_ring: %s\n", err.msg);
     return 1;
   }
-  if (sl_ring_create(&b.w, "u", b.depth, 1, 0, 0, &b.ring_off[0], &err) ||
-      sl_ring_create(&b.w, "r", b.depth, 1, 0, 1, &b.ring_off[1], &err) ||
+  if (sl_ring_create(&b.w, "u", b.depth, 1, 0, 0, NULL, &b.ring_off[0], &err) ||
+      sl_ring_create(&b.w, "r", b.depth, 1, 0, 1, NULL, &b.ring_off[1], &err) ||
       sl_wksp_alloc(&b.w, "rte", SL_OBJ_OTHER, 128, (uint64_t)rte_sz, &b.rte_off, &err) ||
       sl_wksp_alloc(&b.w, "ctl", SL_OBJ_OTHER, 128, sizeof(ctl_t), &b.ctl_off, &err) ||
       sl_wksp_alloc(&b.w, "lat", SL_OBJ_OTHER, 128, b.lat_samples * 4, &b.lat_off, &err)) {

@@ -223,7 +223,8 @@ static void rx_uring(ctl_t *c, uint16_t port, int kind, int drain, uint64_t coun
   if (kind == R_URING_PLAIN) p.taskrun = SL_NET_URING_TASKRUN_PLAIN;
   sl_net_rx_t rx;
   sl_err_t err;
-  if (sl_net_uring_open(&rx, &pool, &p, &err)) {
+  sl_net_uring_prep_t *prep;
+  if (sl_net_uring_prepare(&prep, &pool, &p, &err) || sl_net_uring_rx_open(&rx, prep, &err)) {
     c->rx_err = 1;
     snprintf(c->msg, sizeof c->msg, "%s", err.msg);
     _exit(1);

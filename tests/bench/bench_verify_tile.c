@@ -115,15 +115,15 @@ static tile_res_t run_tile(const sl_gen_pool_t *pool, uint64_t lo, uint64_t hi, 
   pin(pcpu);
   sl_ring_prod_t prod;
   sl_ring_cons_t out;
-  if (sl_ring_prod_init(&prod, &w, topo->net_ring[0], &err)) die("net ring", &err);
+  if (sl_ring_prod_init(&prod, &w, topo->net_ring[0][0], &err)) die("net ring", &err);
   if (sl_ring_cons_init(&out, &w, topo->verify_ring[0], 0, &err)) die("verify ring", &err);
-  const sl_ring_t *nr = sl_ring_join(sl_wksp_laddr(&w, topo->net_ring[0]));
+  const sl_ring_t *nr = sl_ring_join(sl_wksp_laddr(&w, topo->net_ring[0][0]));
   const sl_ring_fseq_t *vprog = sl_ring_fseq(nr, 0);
   while (sl_metrics_get(vm, SL_M_STATE) != SL_TILE_RUNNING) sl_sleep_ns(1000000, NULL);
 
   uint8_t *pool_base = sl_wksp_laddr(&w, topo->pool[0]);
   sl_frame_addr_t fa = {.src_ip4 = 0x0100007f, .dst_ip4 = 0x0100007f, .src_port = 1234, .dst_port = 9001};
-  uint64_t half = topo->ring_depth / 2, drained = 0;
+  uint64_t half = topo->link_depth / 2, drained = 0;
   uint64_t t0 = sl_now_ns();
   for (uint64_t i = 0; i < count; i++) {
     /* Stay within half a ring of the tile's published progress: the net

@@ -22,6 +22,7 @@ eq() { # eq "description" expected actual
 }
 
 cleanup() {
+  [ -n "${KEEP_TMP:-}" ] && cp -r "$TMP" /tmp/kept-$SUITE-$$ 2>/dev/null
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
   for ns in "${NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done

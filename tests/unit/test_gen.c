@@ -43,7 +43,7 @@ static uint64_t repeats(uint8_t (*sig)[64], uint64_t n) {
 }
 
 START_TEST(valid_txns_parse_and_every_signature_verifies) {
-  uint8_t b[SL_TXN_BUILD_MTU];
+  uint8_t b[SL_TXN_MTU];
   for (uint64_t i = 0; i < 400; i++) {
     sl_rng_t r;
     sl_rng_seed(&r, 1, i);
@@ -52,7 +52,7 @@ START_TEST(valid_txns_parse_and_every_signature_verifies) {
     uint32_t sz = sl_txn_build(b, &KEYS, i, &r, &spec, &info);
     ck_assert_uint_eq(sz, info.sz);
     ck_assert_uint_ge(sz, SL_TXN_MIN_SZ);
-    ck_assert_uint_le(sz, SL_TXN_BUILD_MTU);
+    ck_assert_uint_le(sz, SL_TXN_MTU);
     sl_txn_t t;
     int rc = sl_txn_parse(b, sz, &t);
     ck_assert_msg(rc == 0, "txn %llu (%u sigs, version %u, %u bytes): %s", (unsigned long long)i, info.sigs,
@@ -65,7 +65,7 @@ START_TEST(valid_txns_parse_and_every_signature_verifies) {
 END_TEST
 
 START_TEST(valid_shapes_cover_signers_versions_and_lookups) {
-  uint8_t b[SL_TXN_BUILD_MTU];
+  uint8_t b[SL_TXN_MTU];
   uint32_t seen_sigs = 0, legacy = 0, v0 = 0, luts2 = 0;
   for (uint64_t i = 0; i < 400; i++) {
     sl_rng_t r;
@@ -92,10 +92,10 @@ START_TEST(valid_shapes_cover_signers_versions_and_lookups) {
 END_TEST
 
 START_TEST(valid_txn_has_requested_size) {
-  uint8_t b[SL_TXN_BUILD_MTU];
+  uint8_t b[SL_TXN_MTU];
   for (uint32_t sigs = 1; sigs <= 4; sigs++)
     for (uint32_t ver = SL_TXN_VER_LEGACY; ver <= SL_TXN_VER_V0; ver++)
-      for (uint32_t size = 200; size <= SL_TXN_BUILD_MTU; size += 13) {
+      for (uint32_t size = 200; size <= SL_TXN_MTU; size += 13) {
         sl_rng_t r;
         sl_rng_seed(&r, 3, size);
         sl_txn_spec_t spec = {.kind = SL_TXN_VALID, .sigs = (uint8_t)sigs, .version = (uint8_t)ver, .size = (uint16_t)size};
@@ -103,7 +103,7 @@ START_TEST(valid_txn_has_requested_size) {
         sl_txn_t t;
         ck_assert_int_eq(sl_txn_parse(b, sz, &t), 0);
         ck_assert_uint_eq(t.sig_cnt, sigs);
-        ck_assert_uint_le(sz, SL_TXN_BUILD_MTU);
+        ck_assert_uint_le(sz, SL_TXN_MTU);
         /* Exact, one short where the memo's length prefix grows, or the
            bare shape when the target leaves no room for a memo. */
         ck_assert_msg(sz == size || sz + 1 == size || (sz < size && sz + 36 > size) || (sz > size && t.instr_cnt < 3),
@@ -124,7 +124,7 @@ START_TEST(valid_txn_has_requested_size) {
 END_TEST
 
 START_TEST(bad_sig_txns_parse_but_one_signature_fails) {
-  uint8_t b[SL_TXN_BUILD_MTU];
+  uint8_t b[SL_TXN_MTU];
   for (uint32_t v = 0; v < SL_TXN_BADSIG_CNT; v++)
     for (uint64_t i = 0; i < 100; i++) {
       sl_rng_t r;
@@ -158,14 +158,14 @@ START_TEST(malformed_txns_fail_parse_for_their_reason) {
       [SL_TXN_MAL_EMPTY_LOOKUP] = SL_TXN_ERR_EMPTY_LUT,
       [SL_TXN_MAL_RUNT] = 0,
   };
-  uint8_t b[SL_TXN_BUILD_MTU];
+  uint8_t b[SL_TXN_MTU];
   for (uint32_t v = 0; v < SL_TXN_MAL_CNT; v++)
     for (uint64_t i = 0; i < 200; i++) {
       sl_rng_t r;
       sl_rng_seed(&r, 5, i);
       sl_txn_spec_t spec = {.kind = SL_TXN_MALFORMED, .variant = (uint8_t)v, .size = (uint16_t)(i % 3 ? 0 : 1232)};
       uint32_t sz = sl_txn_build(b, &KEYS, i, &r, &spec, NULL);
-      ck_assert_uint_le(sz, SL_TXN_BUILD_MTU);
+      ck_assert_uint_le(sz, SL_TXN_MTU);
       ck_assert_uint_ge(sz, 1);
       sl_txn_t t;
       int rc = sl_txn_parse(b, sz, &t);
@@ -181,7 +181,7 @@ START_TEST(malformed_txns_fail_parse_for_their_reason) {
 END_TEST
 
 START_TEST(builder_is_deterministic_in_its_inputs) {
-  uint8_t a[SL_TXN_BUILD_MTU], b[SL_TXN_BUILD_MTU];
+  uint8_t a[SL_TXN_MTU], b[SL_TXN_MTU];
   sl_rng_t ra, rb;
   sl_rng_seed(&ra, 9, 1);
   sl_rng_seed(&rb, 9, 1);

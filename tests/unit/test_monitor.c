@@ -100,22 +100,24 @@ static void inst_up(const char *tag) {
   sl_metrics_set(sink, SL_M_STATE, SL_TILE_BOOTING);
   t->tile[3].pid = 777;
 
-  /* net:0 publishes 10, verify:0 reads them, net:0 publishes 90 more;
-     verify:1 starts late and is lapped. */
-  sl_ring_prod_t np;
-  ck_assert_msg(sl_ring_prod_init(&np, &inst.w, t->net_ring[0], &err) == 0, "%s", err.msg);
+  /* net:0 publishes 10 to verify:0, which reads them, and 100 to verify:1,
+     which starts late and is lapped (net->verify rings are link_depth deep). */
+  sl_ring_prod_t np[2];
   sl_frag_meta_t f;
-  for (int i = 0; i < 10; i++) sl_ring_publish(&np, (uint64_t)i, 0, 0, 0, 0, 0);
-  sl_ring_prod_housekeep(&np);
-  for (uint32_t c = 0; c < 2; c++)
-    ck_assert_msg(sl_ring_cons_init(&inst.net_cons[c], &inst.w, t->net_ring[0], c, &err) == 0, "%s",
+  for (uint32_t c = 0; c < 2; c++) {
+    ck_assert_msg(sl_ring_prod_init(&np[c], &inst.w, t->net_ring[0][c], &err) == 0, "%s", err.msg);
+    ck_assert_msg(sl_ring_cons_init(&inst.net_cons[c], &inst.w, t->net_ring[0][c], 0, &err) == 0, "%s",
                   err.msg);
+  }
+  for (int i = 0; i < 10; i++) sl_ring_publish(&np[0], (uint64_t)i, 0, 0, 0, 0, 0);
+  sl_ring_prod_housekeep(&np[0]);
   while (sl_ring_poll(&inst.net_cons[0], &f) == SL_RING_OK) {
   }
   sl_ring_cons_publish(&inst.net_cons[0]);
-  for (int i = 10; i < 100; i++) sl_ring_publish(&np, (uint64_t)i, 0, 0, 0, 0, 0);
-  sl_ring_prod_housekeep(&np);
-  for (int guard = 0; guard < 1000 && sl_ring_poll(&inst.net_cons[1], &f) != SL_RING_EMPTY; guard++) {
+  uint64_t lap = t->link_depth + 36;
+  for (uint64_t i = 0; i < lap; i++) sl_ring_publish(&np[1], i, 0, 0, 0, 0, 0);
+  sl_ring_prod_housekeep(&np[1]);
+  for (int guard = 0; guard < 100000 && sl_ring_poll(&inst.net_cons[1], &f) != SL_RING_EMPTY; guard++) {
   }
   sl_ring_cons_publish(&inst.net_cons[1]);
 
@@ -187,26 +189,30 @@ END_TEST
 START_TEST(snapshot_copies_link_progress_and_overruns) {
   inst_up("links");
   take_ok(&inst.w, &snap);
-  ck_assert_uint_eq(snap.link_cnt, 3);
+  ck_assert_uint_eq(snap.link_cnt, 4); /* net:0->verify:0, net:0->verify:1, then the verify rings */
   const sl_snapshot_link_t *n = &snap.link[0];
-  ck_assert_str_eq(n->name, "net:0->verify");
+  ck_assert_str_eq(n->name, "net:0->verify:0");
   ck_assert_str_eq(n->producer, "net:0");
   ck_assert_uint_eq(n->reliable, 0);
-  ck_assert_uint_eq(n->depth, 64);
-  ck_assert_uint_eq(n->seq, 100);
-  ck_assert_uint_eq(n->cons_cnt, 2);
+  ck_assert_uint_eq(n->depth, SL_TOPO_LINK_DEPTH_MIN);
+  ck_assert_uint_eq(n->seq, 10);
+  ck_assert_uint_eq(n->cons_cnt, 1);
   ck_assert_str_eq(n->cons[0].tile, "verify:0");
   ck_assert_uint_eq(n->cons[0].seq, 10);
   ck_assert_uint_eq(n->cons[0].frags, 10);
   ck_assert_uint_eq(n->cons[0].overrun_poll, 0);
-  /* verify:1 was lapped at seq 0 by a producer at 100 in a ring of 64:
-     it resumed at 64 (the head), lost 64 and read 36. */
-  ck_assert_str_eq(n->cons[1].tile, "verify:1");
-  ck_assert_uint_eq(n->cons[1].overrun_poll, inst.net_cons[1].overrun_poll);
-  ck_assert_uint_eq(n->cons[1].overrun_poll, 64);
-  ck_assert_uint_eq(n->cons[1].frags, 36);
-  ck_assert_uint_eq(n->cons[1].seq, 100);
-  const sl_snapshot_link_t *v = &snap.link[1];
+  /* verify:1 was lapped at seq 0 by a producer at depth + 36: it resumed
+     at the head (depth), lost depth frags and read 36. */
+  const sl_snapshot_link_t *n1 = &snap.link[1];
+  uint64_t depth = inst.topo->link_depth;
+  ck_assert_str_eq(n1->name, "net:0->verify:1");
+  ck_assert_str_eq(n1->cons[0].tile, "verify:1");
+  ck_assert_uint_eq(n1->seq, depth + 36);
+  ck_assert_uint_eq(n1->cons[0].overrun_poll, inst.net_cons[1].overrun_poll);
+  ck_assert_uint_eq(n1->cons[0].overrun_poll, depth);
+  ck_assert_uint_eq(n1->cons[0].frags, 36);
+  ck_assert_uint_eq(n1->cons[0].seq, depth + 36);
+  const sl_snapshot_link_t *v = &snap.link[2];
   ck_assert_str_eq(v->name, "verify:0->sink");
   ck_assert_uint_eq(v->reliable, 1);
   ck_assert_uint_eq(v->seq, 5);
@@ -215,8 +221,8 @@ START_TEST(snapshot_copies_link_progress_and_overruns) {
   ck_assert_str_eq(v->cons[0].tile, "sink:0");
   ck_assert_uint_eq(v->cons[0].frags, 3);
   ck_assert_uint_eq(v->cons[0].seq, 3);
-  ck_assert_str_eq(snap.link[2].name, "verify:1->sink");
-  ck_assert_uint_eq(snap.link[2].seq, 0);
+  ck_assert_str_eq(snap.link[3].name, "verify:1->sink");
+  ck_assert_uint_eq(snap.link[3].seq, 0);
   inst_down();
 }
 END_TEST
@@ -405,16 +411,17 @@ START_TEST(json_carries_links_and_totals) {
   write_json(path);
   flatten(path);
   unlink(path);
-  jexpect("links.0.name", "\"net:0->verify\"");
-  jexpect("links.0.published", "100");
+  jexpect("links.0.name", "\"net:0->verify:0\"");
+  jexpect("links.0.published", "10");
   jexpect("links.0.reliable", "false");
-  jexpect("links.0.consumers.1.tile", "\"verify:1\"");
-  jexpect("links.0.consumers.1.overrun_poll", "64");
-  jexpect("links.0.consumers.1.consumed", "36");
-  jexpect("links.0.consumers.0.lag", "90");
-  jexpect("links.1.backpressure_cnt", "3");
-  jexpect("links.1.consumers.0.consumed", "3");
-  jexpect("links.1.consumers.0.lag", "2");
+  jexpect("links.0.consumers.0.lag", "0");
+  jexpect("links.1.name", "\"net:0->verify:1\"");
+  jexpect("links.1.consumers.0.tile", "\"verify:1\"");
+  jexpect_u("links.1.consumers.0.overrun_poll", inst.topo->link_depth);
+  jexpect("links.1.consumers.0.consumed", "36");
+  jexpect("links.2.backpressure_cnt", "3");
+  jexpect("links.2.consumers.0.consumed", "3");
+  jexpect("links.2.consumers.0.lag", "2");
   jexpect_u("totals.verify.verified", val_of(1, SL_M_VERIFY_VERIFIED) + val_of(2, SL_M_VERIFY_VERIFIED));
   jexpect_u("totals.net.rx_pkts", val_of(0, SL_M_NET_RX_PKTS));
   jexpect_u("totals.sink.txns", val_of(3, SL_M_SINK_TXNS));
@@ -485,11 +492,11 @@ START_TEST(prom_text_has_help_type_and_labelled_samples) {
            "sluice_tile_info{instance=\"%s\",tile=\"net:0\",kind=\"net\",mode=\"io_uring\",state=\"running\"} 1",
            n);
   expect_line(l);
-  snprintf(l, sizeof l, "sluice_link_published_total{instance=\"%s\",link=\"net:0->verify\"} 100", n);
+  snprintf(l, sizeof l, "sluice_link_published_total{instance=\"%s\",link=\"net:0->verify:0\"} 10", n);
   expect_line(l);
   snprintf(l, sizeof l,
-           "sluice_link_overrun_poll_total{instance=\"%s\",link=\"net:0->verify\",consumer=\"verify:1\"} 64",
-           n);
+           "sluice_link_overrun_poll_total{instance=\"%s\",link=\"net:0->verify:1\",consumer=\"verify:1\"} %llu",
+           n, (unsigned long long)inst.topo->link_depth);
   expect_line(l);
   snprintf(l, sizeof l,
            "sluice_link_backpressure_total{instance=\"%s\",link=\"verify:0->sink\"} 3", n);
@@ -630,7 +637,7 @@ START_TEST(server_answers_get_metrics_with_200_and_the_text) {
   ck_assert_uint_eq(clen, client.resp_len - (size_t)(body - client.resp));
   ck_assert_ptr_nonnull(strstr(body, "# TYPE sluice_verify_verified_total counter\n"));
   char l[256];
-  snprintf(l, sizeof l, "sluice_link_published_total{instance=\"%s\",link=\"net:0->verify\"} 100\n",
+  snprintf(l, sizeof l, "sluice_link_published_total{instance=\"%s\",link=\"net:0->verify:0\"} 10\n",
            inst.cfg.name);
   ck_assert_ptr_nonnull(strstr(body, l));
   ck_assert_uint_eq(srv.served, 1);
@@ -781,7 +788,7 @@ START_TEST(monitor_json_once_prints_one_snapshot_of_the_instance) {
   flatten(path);
   unlink(path);
   jexpect_u("totals.verify.verified", val_of(1, SL_M_VERIFY_VERIFIED) + val_of(2, SL_M_VERIFY_VERIFIED));
-  jexpect("links.0.published", "100");
+  jexpect("links.0.published", "10");
   ck_assert_ptr_eq(strchr(out, '\n'), out + strlen(out) - 1);
   inst_down();
 }
@@ -802,7 +809,7 @@ START_TEST(monitor_once_table_shows_tiles_links_and_totals) {
   char *argv[] = {"monitor", "--name", inst.cfg.name, "--once", "--interval", "20", NULL};
   ck_assert_int_eq(run_monitor(6, argv), 0);
   const char *want[] = {"TILE", "net:0", "verify:0", "verify:1", "sink:0", "io_uring", "running",
-                        "booting", "net:0->verify", "verify:0->sink", "verify:1->sink", "TOTALS",
+                        "booting", "net:0->verify:0", "net:0->verify:1", "verify:0->sink", "verify:1->sink", "TOTALS",
                         "rx 0/s", "rates over the last", NULL};
   for (int i = 0; want[i]; i++) ck_assert_msg(strstr(out, want[i]), "no \"%s\" in:\n%s", want[i], out);
   char tot[64];

@@ -102,11 +102,13 @@ static sl_topo_t *topo;
 static sl_tile_t tile;
 static sl_net_provider_t prov = {fake_open, &fake};
 
-static void setup(void) {
+/* A topology of one net tile and `verify` verify tiles over the fake. */
+static void up(uint32_t verify) {
   sl_err_t err;
   sl_log_set_level(SL_LOG_WARN);
   ck_assert_int_eq(sl_config_load(&cfg, NULL, &err), 0);
   snprintf(cfg.name, sizeof cfg.name, "t-net-%d", (int)getpid());
+  cfg.layout.verify_tile_count = verify;
   cfg.shmem.ring_depth = 256;
   cfg.net.rx_queue_size = 64;
   cfg.verify.dedup_cache_size = 1024;
@@ -129,6 +131,9 @@ static void setup(void) {
   ck_assert_msg(tile.ops->init(&tile, &err) == 0, "%s", err.msg);
 }
 
+static void setup(void) { up(1); }
+static void setup3(void) { up(3); }
+
 static void teardown(void) {
   tile.ops->fini(&tile);
   sl_wksp_remove(&w);
@@ -139,11 +144,21 @@ static void run_until_sent(void) {
   tile.ops->housekeep(&tile);
 }
 
+/* The id the fake wrote into frame f's "first signature". */
+static uint64_t frag_id(const sl_frag_meta_t *m) {
+  const uint8_t *f = sl_chunk_laddr(w.base, m->chunk);
+  sl_frame_t fr;
+  ck_assert_int_eq(sl_frame_parse(f, m->sz, &fr), 0);
+  uint64_t id;
+  memcpy(&id, f + fr.payload_off + 1, sizeof id);
+  return id;
+}
+
 START_TEST(publishes_each_frame_in_place_with_its_sig) {
   fake.to_send = 10;
   run_until_sent();
   sl_ring_cons_t c;
-  ck_assert_int_eq(sl_ring_cons_init(&c, &w, topo->net_ring[0], 0, NULL), 0);
+  ck_assert_int_eq(sl_ring_cons_init(&c, &w, topo->net_ring[0][0], 0, NULL), 0);
   for (uint64_t i = 0; i < 10; i++) {
     sl_frag_meta_t m;
     ck_assert_int_eq(sl_ring_poll(&c, &m), SL_RING_OK);
@@ -151,11 +166,9 @@ START_TEST(publishes_each_frame_in_place_with_its_sig) {
     uint64_t pool_lo = topo->pool[0], pool_hi = pool_lo + topo->pool_frame_cnt * topo->frame_sz;
     uint64_t off = (uint64_t)m.chunk << 6;
     ck_assert(off >= pool_lo && off < pool_hi); /* in place: a pool frame, no copy */
+    ck_assert_uint_eq(frag_id(&m), i);
     sl_frame_t fr;
     ck_assert_int_eq(sl_frame_parse(f, m.sz, &fr), 0);
-    uint64_t id;
-    memcpy(&id, f + fr.payload_off + 1, sizeof id);
-    ck_assert_uint_eq(id, i);
     ck_assert_uint_eq(m.sig, sl_frame_sig(topo->sig_seed, f + fr.payload_off, fr.payload_sz));
   }
   const sl_metrics_t *m = sl_topo_metrics(&w, topo, 0);
@@ -165,8 +178,33 @@ START_TEST(publishes_each_frame_in_place_with_its_sig) {
 }
 END_TEST
 
+START_TEST(each_frag_goes_to_the_ring_of_its_owner_only) {
+  fake.to_send = 600;
+  run_until_sent();
+  uint64_t seen = 0;
+  uint8_t got[600] = {0};
+  for (uint32_t j = 0; j < 3; j++) {
+    sl_ring_cons_t c;
+    ck_assert_int_eq(sl_ring_cons_init(&c, &w, topo->net_ring[0][j], 0, NULL), 0);
+    sl_frag_meta_t m;
+    int r;
+    while ((r = sl_ring_poll(&c, &m)) != SL_RING_EMPTY) {
+      ck_assert_int_eq(r, SL_RING_OK); /* 600 / 3 per ring fits its depth: nothing lapped */
+      ck_assert_uint_eq(m.sig % 3, j);
+      uint64_t id = frag_id(&m);
+      ck_assert_uint_lt(id, 600);
+      ck_assert_uint_eq(got[id], 0);
+      got[id] = 1;
+      seen++;
+    }
+  }
+  ck_assert_uint_eq(seen, 600);
+  ck_assert_uint_eq(sl_metrics_get(sl_topo_metrics(&w, topo, 0), SL_M_NET_PUBLISHED), 600);
+}
+END_TEST
+
 START_TEST(frames_return_only_when_their_slot_is_reused) {
-  uint64_t depth = topo->ring_depth;
+  uint64_t depth = topo->link_depth;
   fake.to_send = depth + 5;
   run_until_sent();
   /* The first 5 slots were reused: exactly their frames came back. */
@@ -176,7 +214,7 @@ START_TEST(frames_return_only_when_their_slot_is_reused) {
 END_TEST
 
 START_TEST(no_frame_is_lost_or_given_back_twice_over_many_laps) {
-  fake.to_send = 50 * topo->ring_depth + 17;
+  fake.to_send = 50 * topo->link_depth * topo->verify_cnt + 17;
   fake.bad_every = 7;
   run_until_sent();
   ck_assert_uint_eq(fake.sent, fake.to_send);
@@ -185,7 +223,7 @@ START_TEST(no_frame_is_lost_or_given_back_twice_over_many_laps) {
   uint64_t held = 0;
   for (uint32_t i = 0; i < fake.pool.frame_cnt; i++) held += fake.out[i];
   ck_assert_uint_eq(held + fake.free_cnt, fake.pool.frame_cnt);
-  ck_assert_uint_eq(held, topo->ring_depth);
+  ck_assert_uint_eq(held, topo->link_depth * topo->verify_cnt);
   const sl_metrics_t *m = sl_topo_metrics(&w, topo, 0);
   uint64_t bad = (fake.to_send + 6) / 7; /* sent ids 0, 7, 14, ... */
   ck_assert_uint_eq(sl_metrics_get(m, SL_M_NET_RX_MALFORMED), bad);
@@ -195,13 +233,13 @@ END_TEST
 
 START_TEST(a_reader_of_a_reused_frame_sees_its_read_voided) {
   sl_ring_cons_t c;
-  ck_assert_int_eq(sl_ring_cons_init(&c, &w, topo->net_ring[0], 0, NULL), 0);
+  ck_assert_int_eq(sl_ring_cons_init(&c, &w, topo->net_ring[0][0], 0, NULL), 0);
   fake.to_send = 1;
   run_until_sent();
   sl_frag_meta_t m;
   ck_assert_int_eq(sl_ring_poll(&c, &m), SL_RING_OK);
   /* The producer laps the slot while the consumer "reads" frag 0. */
-  fake.to_send = 1 + topo->ring_depth;
+  fake.to_send = 1 + topo->link_depth;
   run_until_sent();
   ck_assert_int_eq(sl_ring_check(&c, m.seq), 0);
   ck_assert_uint_eq(c.overrun_read, 1);
@@ -228,6 +266,11 @@ int main(void) {
   tcase_add_test(tc, a_reader_of_a_reused_frame_sees_its_read_voided);
   tcase_add_test(tc, stop_ends_intake_and_reports_drained);
   suite_add_tcase(s, tc);
+  TCase *t3 = tcase_create("three verify tiles");
+  tcase_add_checked_fixture(t3, setup3, teardown);
+  tcase_add_test(t3, each_frag_goes_to_the_ring_of_its_owner_only);
+  tcase_add_test(t3, no_frame_is_lost_or_given_back_twice_over_many_laps);
+  suite_add_tcase(s, t3);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
   int nf = srunner_ntests_failed(sr);

@@ -253,8 +253,8 @@ START_TEST(two_links_under_load_lose_nothing_they_do_not_count_and_never_tear) {
   sl_err_t err;
   ck_assert_msg(sl_wksp_create(&w, &p, &err) == 0, "%s", err.msg);
   uint64_t u_off, r_off, res_off;
-  ck_assert_int_eq(sl_ring_create(&w, "u", DEPTH, 1, PAYLOAD, 0, &u_off, &err), 0);
-  ck_assert_int_eq(sl_ring_create(&w, "r", DEPTH, 1, PAYLOAD, 1, &r_off, &err), 0);
+  ck_assert_int_eq(sl_ring_create(&w, "u", DEPTH, 1, PAYLOAD, 0, NULL, &u_off, &err), 0);
+  ck_assert_int_eq(sl_ring_create(&w, "r", DEPTH, 1, PAYLOAD, 1, NULL, &r_off, &err), 0);
   ck_assert_int_eq(sl_wksp_alloc(&w, "results", SL_OBJ_OTHER, 128, sizeof(results_t), &res_off, &err),
                    0);
   results_t *res = sl_wksp_laddr(&w, res_off);
@@ -418,7 +418,7 @@ START_TEST(burst_reads_at_the_overwrite_edge_are_never_torn) {
   sl_err_t err;
   ck_assert_msg(sl_wksp_create(&w, &p, &err) == 0, "%s", err.msg);
   uint64_t off, e_off;
-  ck_assert_int_eq(sl_ring_create(&w, "edge", EDGE_DEPTH, 1, PAYLOAD, 0, &off, &err), 0);
+  ck_assert_int_eq(sl_ring_create(&w, "edge", EDGE_DEPTH, 1, PAYLOAD, 0, NULL, &off, &err), 0);
   ck_assert_int_eq(sl_wksp_alloc(&w, "edge-res", SL_OBJ_OTHER, 128, sizeof(edge_t), &e_off, &err), 0);
   edge_t *e = sl_wksp_laddr(&w, e_off);
   uint64_t t0 = sl_now_ns();

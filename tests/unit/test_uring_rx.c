@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -70,9 +71,17 @@ static sl_net_uring_params_t params1(uint16_t port, uint32_t queue_size) {
   return p;
 }
 
+/* What the supervisor and the net tile do, in one process: prepare, then
+   take over. */
+static int uring_open(sl_net_rx_t *rx, const sl_net_pool_t *pool, const sl_net_uring_params_t *p, sl_err_t *err) {
+  sl_net_uring_prep_t *prep;
+  if (sl_net_uring_prepare(&prep, pool, p, err)) return -1;
+  return sl_net_uring_rx_open(rx, prep, err);
+}
+
 static void open_ok(sl_net_rx_t *rx, const pool_t *pl, const sl_net_uring_params_t *p) {
   sl_err_t err = {{0}};
-  int r = sl_net_uring_open(rx, &pl->pool, p, &err);
+  int r = uring_open(rx, &pl->pool, p, &err);
   ck_assert_msg(r == 0, "open failed: %s", err.msg);
 }
 
@@ -222,6 +231,72 @@ START_TEST(open_on_free_port_reports_io_uring_mode) {
   open_ok(&rx, &pl, &p);
   ck_assert_str_eq(rx.mode, "io_uring");
   ck_assert_uint_eq(rx.ops->rx_burst(&rx, NULL, 0), 0);
+  rx.ops->stop(&rx);
+  pool_del(&pl);
+}
+END_TEST
+
+/* The seam: the supervisor prepares, a forked net tile takes over and
+   receives; the supervisor then drops its copies and the tile still
+   receives. The pool is shared memory, as the workspace is. */
+START_TEST(a_forked_tile_takes_a_prepared_provider_over_and_receives_alone) {
+  pool_t pl;
+  pl.sz = POOL_OFF + 64 * 2048;
+  pl.base = mmap(NULL, pl.sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  ck_assert_ptr_ne(pl.base, MAP_FAILED);
+  pl.pool = (sl_net_pool_t){.wksp_base = pl.base, .pool_off = POOL_OFF, .frame_sz = 2048, .frame_cnt = 64};
+  uint16_t port = free_port();
+  sl_net_uring_params_t p = params1(port, 32);
+  sl_net_uring_prep_t *prep;
+  sl_err_t err = {{0}};
+  ck_assert_msg(sl_net_uring_prepare(&prep, &pl.pool, &p, &err) == 0, "%s", err.msg);
+  int go[2], done[2];
+  ck_assert_int_eq(pipe(go), 0);
+  ck_assert_int_eq(pipe(done), 0);
+  pid_t kid = fork();
+  ck_assert_int_ge(kid, 0);
+  if (kid == 0) {
+    sl_net_rx_t rx;
+    if (sl_net_uring_rx_open(&rx, prep, &err)) _exit(2);
+    char c;
+    if (write(done[1], "r", 1) != 1 || read(go[0], &c, 1) != 1) _exit(3);
+    sl_net_pkt_t pk[3];
+    uint32_t got = rx_wait(&rx, pk, 3);
+    rx.ops->stop(&rx);
+    _exit(got == 3 ? 0 : 4);
+  }
+  char c;
+  ck_assert_int_eq(read(done[0], &c, 1), 1); /* the tile enabled the ring */
+  sl_net_uring_prep_close(prep);              /* the supervisor's copies go */
+  int fd = sender(NULL);
+  for (uint32_t i = 0; i < 3; i++) send_seq(fd, port, i, 100);
+  ck_assert_int_eq(write(go[1], "g", 1), 1);
+  int st;
+  ck_assert_int_eq(waitpid(kid, &st, 0), kid);
+  ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the tile's provider failed (status 0x%x)", st);
+  close(fd);
+  munmap(pl.base, pl.sz);
+}
+END_TEST
+
+START_TEST(sockets_are_held_to_the_configured_interface) {
+  pool_t pl;
+  pool_new(&pl, 64, 2048);
+  uint16_t port = free_port();
+  sl_net_uring_params_t p = params1(port, 32);
+  p.ifname = "lo";
+  sl_net_rx_t rx;
+  open_ok(&rx, &pl, &p);
+  ck_assert_uint_eq(rx.fd_cnt, 2); /* the ring and the one socket */
+  char dev[IF_NAMESIZE] = "";
+  socklen_t len = sizeof dev;
+  ck_assert_int_eq(getsockopt(rx.fds[1], SOL_SOCKET, SO_BINDTODEVICE, dev, &len), 0);
+  if (geteuid() == 0) ck_assert_str_eq(dev, "lo"); /* without CAP_NET_RAW: a warning, any interface */
+  int fd = sender(NULL);
+  send_seq(fd, port, 7, 64);
+  sl_net_pkt_t pk[1];
+  ck_assert_uint_eq(rx_wait(&rx, pk, 1), 1);
+  close(fd);
   rx.ops->stop(&rx);
   pool_del(&pl);
 }
@@ -491,7 +566,10 @@ START_TEST(empty_datagram_is_counted_not_delivered) {
   ck_assert_uint_eq(rx_wait(&rx, pk, 2), 2);
   want_seq(check_pkt(&pl, &pk[0], 5, LOCALHOST, 0, LOCALHOST, port), 5);
   want_seq(check_pkt(&pl, &pk[1], 6, LOCALHOST, 0, LOCALHOST, port), 6);
-  ck_assert_uint_eq(sl_net_uring_empty_cnt(&rx), 2);
+  sl_metrics_t m;
+  memset(&m, 0, sizeof m);
+  rx.ops->housekeep(&rx, &m);
+  ck_assert_uint_eq(sl_metrics_get(&m, SL_M_NET_RX_EMPTY), 2);
   close(fd);
   rx.ops->stop(&rx);
   pool_del(&pl);
@@ -577,7 +655,7 @@ START_TEST(port_held_without_reuseport_fails_with_a_clear_message) {
   sl_net_uring_params_t p = params1(port, 32);
   sl_err_t err = {{0}};
   uint64_t t0 = sl_now_ns();
-  ck_assert_int_eq(sl_net_uring_open(&rx, &pl.pool, &p, &err), -1);
+  ck_assert_int_eq(uring_open(&rx, &pl.pool, &p, &err), -1);
   uint64_t dt = sl_now_ns() - t0;
   char want[64];
   snprintf(want, sizeof want, "port %u is in use by another program (not SO_REUSEPORT", port);
@@ -674,7 +752,7 @@ static int idle_child(void) {
   uint16_t port = free_port();
   sl_net_rx_t rx;
   sl_net_uring_params_t p = params1(port, 32);
-  if (sl_net_uring_open(&rx, &pl.pool, &p, NULL)) return 1;
+  if (uring_open(&rx, &pl.pool, &p, NULL)) return 1;
   sl_metrics_t *m = metrics_new();
   rx.ops->housekeep(&rx, m);
   uint64_t sys0 = sl_metrics_get(m, SL_M_NET_SYSCALLS);
@@ -782,16 +860,16 @@ START_TEST(bad_parameters_are_rejected_with_a_message) {
   sl_err_t err = {{0}};
   sl_net_uring_params_t p = params1(free_port(), 32);
   p.port_cnt = 0;
-  ck_assert_int_eq(sl_net_uring_open(&rx, &pl.pool, &p, &err), -1);
+  ck_assert_int_eq(uring_open(&rx, &pl.pool, &p, &err), -1);
   ck_assert_ptr_nonnull(strstr(err.msg, "ports"));
   p.port_cnt = 2;
   p.ports[1] = p.ports[0];
-  ck_assert_int_eq(sl_net_uring_open(&rx, &pl.pool, &p, &err), -1);
+  ck_assert_int_eq(uring_open(&rx, &pl.pool, &p, &err), -1);
   ck_assert_ptr_nonnull(strstr(err.msg, "twice"));
   p.port_cnt = 1;
   sl_net_pool_t bad = pl.pool;
   bad.frame_sz = 100;
-  ck_assert_int_eq(sl_net_uring_open(&rx, &bad, &p, &err), -1);
+  ck_assert_int_eq(uring_open(&rx, &bad, &p, &err), -1);
   ck_assert_ptr_nonnull(strstr(err.msg, "frame pool"));
   pool_del(&pl);
 }
@@ -803,6 +881,8 @@ int main(void) {
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, open_on_free_port_reports_io_uring_mode);
   tcase_add_test(tc, datagrams_arrive_in_order_with_exact_bytes_and_addresses);
+  tcase_add_test(tc, a_forked_tile_takes_a_prepared_provider_over_and_receives_alone);
+  tcase_add_test(tc, sockets_are_held_to_the_configured_interface);
   tcase_add_test(tc, bound_to_any_address_frames_carry_the_destination_address);
   tcase_add_test(tc, frames_are_64_byte_aligned_and_liburing_helpers_agree_with_the_layout);
   tcase_add_test(tc, many_more_datagrams_than_frames_all_arrive_when_released);

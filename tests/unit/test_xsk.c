@@ -73,6 +73,8 @@ static void fake_ring(sl_xsk_ring_t *r, uint32_t *prod, uint32_t *cons, uint32_t
 
 typedef struct {
   fake_rings_t k;
+  sl_xdp_t xdp; /* stands in for the installed filter: only its counters are read */
+  sl_xdp_counters_t counters[1];
   sl_net_xdp_t s;
   uint8_t *wksp;
   sl_net_pool_t pool;
@@ -84,7 +86,7 @@ typedef struct {
 static void fake_open(fake_t *f, uint32_t frame_cnt) {
   memset(&f->k, 0, sizeof f->k);
   memset(&f->s, 0, sizeof f->s);
-  for (uint32_t i = 0; i < SL_NET_XDP_QUEUE_MAX; i++) sl_xsk_init(&f->s.xsk[i]);
+  for (uint32_t i = 0; i < SL_NET_TILE_MAX; i++) sl_xsk_init(&f->s.xsk[i]);
   f->wksp = aligned_alloc(4096, 8192 + (size_t)frame_cnt * FRAME_SZ);
   ck_assert_ptr_nonnull(f->wksp);
   sl_xsk_t *x = &f->s.xsk[0];
@@ -96,7 +98,12 @@ static void fake_open(fake_t *f, uint32_t frame_cnt) {
   fake_ring(&x->rx, &f->k.prod, &f->k.cons, &f->k.flags, f->k.rx, 32, 0);
   fake_ring(&x->comp, &f->k.cprod, &f->k.ccons, &f->k.cflags, f->k.comp, 8, 0);
   f->s.xsk_cnt = 1;
+  f->s.queue_cnt = 1;
   f->s.pool_off[0] = 8192;
+  memset(f->counters, 0, sizeof f->counters);
+  f->xdp.counters = f->counters;
+  f->xdp.map_entries = 1;
+  f->s.xdp = &f->xdp;
   snprintf(f->s.ifname, sizeof f->s.ifname, "fake0");
   f->pool = (sl_net_pool_t){.wksp_base = f->wksp, .pool_off = 8192, .frame_sz = FRAME_SZ, .frame_cnt = frame_cnt};
   sl_err_t err;
@@ -464,6 +471,7 @@ typedef struct {
   uint8_t *base;
   size_t sz;
   uint32_t frame_cnt;
+  sl_iface_t ifc;
   sl_net_xdp_params_t p;
   sl_net_xdp_t s;
   sl_net_rx_t rx[QCNT];
@@ -477,7 +485,9 @@ static void rig_params(rig_t *r, uint32_t qcnt, uint32_t rxq, uint32_t frame_cnt
   r->base = mmap(NULL, r->sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   ck_assert_ptr_ne(r->base, MAP_FAILED);
   sl_net_xdp_params_t *p = &r->p;
-  p->ifname = "va";
+  sl_err_t err;
+  ck_assert_msg(sl_iface_probe("va", &r->ifc, &err) == 0, "%s", err.msg);
+  p->iface = &r->ifc;
   p->ports[0] = PORT;
   p->ports[1] = 9011;
   p->port_cnt = 2;

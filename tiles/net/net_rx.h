@@ -21,6 +21,7 @@
 
 #include "shmem/metrics.h"
 #include "util/err.h"
+#include "util/limits.h"
 
 typedef struct {
   uint64_t addr;  /* workspace offset of the frame's first byte; multiple of 64 */
@@ -52,10 +53,16 @@ typedef struct {
   void (*stop)(sl_net_rx_t *rx);
 } sl_net_rx_ops_t;
 
+#define SL_NET_RX_FD_MAX (1u + SL_PORTS_MAX) /* io_uring: the ring and a socket per port */
+
 struct sl_net_rx {
   const sl_net_rx_ops_t *ops;
   void *impl;
   char mode[16]; /* "io_uring", "xdp/drv", "xdp/skb" (for the monitor) */
+  /* The file descriptors the provider keeps (set by its open): all the net
+     tile's sandbox lets it keep besides the workspace's. */
+  int fds[SL_NET_RX_FD_MAX];
+  uint32_t fd_cnt;
 };
 
 /* Ops of a provider after its stop: rx_burst returns 0, the rest do

@@ -1,12 +1,16 @@
-/* The net tile loop: rx burst -> validate -> publish in place.
+/* The net tile loop: rx burst -> validate -> publish in place to the ring
+   of the verify tile that owns the frag (sig % verify_cnt).
 
    Zero copy: a frame delivered by the provider is published as is (its
-   workspace offset is the frag's chunk). The tile remembers which frame each
-   ring slot published; when the slot is reused it first invalidates the
-   slot (a verify tile still reading that frame then fails its
-   sl_ring_check) and only then hands the old frame back to the provider.
-   So the pool holds ring_depth frames in ring slots plus what the kernel
-   and the provider hold (tiles/topo.h sizes it). */
+   workspace offset is the frag's chunk). The tile remembers which frame
+   each slot of each output ring published; when the slot is reused it
+   first invalidates the slot (a verify tile still reading that frame then
+   fails its sl_ring_check) and only then hands the old frame back to the
+   provider. So the pool holds verify_cnt x link_depth frames in ring slots
+   plus what the kernel and the provider hold (tiles/topo.h sizes it).
+
+   The loop knows nothing of the provider behind net_rx.h: the supervisor
+   opened it (privileged) and the tile only takes it over in init. */
 #include "tiles/net/net_tile.h"
 
 #include <stdlib.h>
@@ -15,7 +19,6 @@
 #include "shmem/ring.h"
 #include "tiles/frame.h"
 #include "tiles/net/net_rx.h"
-#include "tiles/net/uring_rx.h"
 #include "util/log.h"
 #include "util/time.h"
 
@@ -23,16 +26,19 @@
 #define NET_NO_FRAME UINT32_MAX
 
 typedef struct {
-  sl_net_rx_t rx;
-  sl_ring_prod_t out;
+  sl_ring_prod_t prod;
   uint32_t *slot_frame; /* ring slot -> pool frame it published (NET_NO_FRAME) */
+} net_out_t;
+
+typedef struct {
+  sl_net_rx_t rx;
+  uint32_t out_cnt; /* verify tiles: output j carries the frags with sig % out_cnt == j */
+  net_out_t out[SL_VERIFY_TILE_MAX];
   uint64_t sig_seed;
   uint8_t *base;
   int stopped;
   /* Local counters, flushed to metrics in housekeeping. */
   uint64_t rx_pkts, rx_bytes, rx_malformed, published;
-  uint64_t rx_empty; /* empty datagrams the io_uring provider dropped (malformed too) */
-  int is_uring;
 } net_ctx_t;
 
 static int net_init(sl_tile_t *t, sl_err_t *err) {
@@ -42,11 +48,14 @@ static int net_init(sl_tile_t *t, sl_err_t *err) {
   const sl_topo_t *topo = t->topo;
   c->base = t->wksp->base;
   c->sig_seed = topo->sig_seed;
-  c->slot_frame = malloc(topo->ring_depth * sizeof *c->slot_frame);
-  if (!c->slot_frame) return sl_err_set(err, "out of memory");
-  for (uint64_t i = 0; i < topo->ring_depth; i++) c->slot_frame[i] = NET_NO_FRAME;
-  if (sl_ring_prod_init(&c->out, t->wksp, topo->net_ring[t->idx], err)) return -1;
-
+  c->out_cnt = topo->verify_cnt;
+  for (uint32_t j = 0; j < c->out_cnt; j++) {
+    net_out_t *o = &c->out[j];
+    if (sl_ring_prod_init(&o->prod, t->wksp, topo->net_ring[t->idx][j], err)) return -1;
+    o->slot_frame = malloc(o->prod.depth * sizeof *o->slot_frame);
+    if (!o->slot_frame) return sl_err_set(err, "out of memory");
+    for (uint64_t i = 0; i < o->prod.depth; i++) o->slot_frame[i] = NET_NO_FRAME;
+  }
   sl_net_pool_t pool = {
       .wksp_base = t->wksp->base,
       .pool_off = topo->pool[t->idx],
@@ -54,21 +63,8 @@ static int net_init(sl_tile_t *t, sl_err_t *err) {
       .frame_cnt = (uint32_t)topo->pool_frame_cnt,
   };
   const sl_net_provider_t *prov = t->net_ctx;
-  if (prov) {
-    if (prov->open(&c->rx, prov->arg, t, &pool, err)) return -1;
-  } else {
-    const sl_config_t *cfg = t->cfg;
-    sl_net_uring_params_t p;
-    memset(&p, 0, sizeof p);
-    memcpy(p.ports, cfg->net.ports, sizeof p.ports);
-    p.port_cnt = cfg->net.port_cnt;
-    p.bind_addr = cfg->net.bind_address;
-    p.queue_size = cfg->net.rx_queue_size;
-    p.rcvbuf = 16u << 20;
-    p.tile_idx = t->idx;
-    if (sl_net_uring_open(&c->rx, &pool, &p, err)) return -1;
-    c->is_uring = 1;
-  }
+  if (!prov) return sl_err_set(err, "no packet provider was handed to this net tile");
+  if (prov->open(&c->rx, prov->arg, t, &pool, err)) return -1;
   sl_metrics_set_mode(sl_topo_metrics(t->wksp, topo, t->id), c->rx.mode);
   SL_INFO("receiving on %s via %s", t->cfg->net.interface, c->rx.mode);
   return 0;
@@ -76,7 +72,6 @@ static int net_init(sl_tile_t *t, sl_err_t *err) {
 
 static uint32_t net_poll(sl_tile_t *t) {
   net_ctx_t *c = t->ctx;
-  if (c->stopped) return 0;
   sl_net_pkt_t pkts[NET_BURST];
   uint32_t n = c->rx.ops->rx_burst(&c->rx, pkts, NET_BURST);
   if (!n) return 0;
@@ -91,22 +86,23 @@ static uint32_t net_poll(sl_tile_t *t) {
     c->rx_pkts++;
     c->rx_bytes += p->sz;
     sl_frame_t fr;
-    if (__builtin_expect(sl_frame_parse(f, p->sz, &fr) != 0 || fr.payload_sz == 0, 0)) {
+    if (__builtin_expect(sl_frame_parse(f, p->sz, &fr) != 0, 0)) {
       c->rx_malformed++;
       give_back[give_cnt++] = p->frame;
       continue;
     }
-    uint64_t seq = sl_ring_next_seq(&c->out);
-    uint32_t *owner = &c->slot_frame[seq & c->out.mask];
+    uint64_t sig = sl_frame_sig(c->sig_seed, f + fr.payload_off, fr.payload_sz);
+    net_out_t *o = &c->out[c->out_cnt == 1 ? 0 : sig % c->out_cnt];
+    uint64_t seq = sl_ring_next_seq(&o->prod);
+    uint32_t *owner = &o->slot_frame[seq & o->prod.mask];
     if (*owner != NET_NO_FRAME) {
       /* Invalidate before the frame can go back to the kernel: a reader of
          the old frag then sees its read voided rather than torn. */
-      sl_ring_invalidate(&c->out, seq);
+      sl_ring_invalidate(&o->prod, seq);
       give_back[give_cnt++] = *owner;
     }
     *owner = p->frame;
-    uint64_t sig = sl_frame_sig(c->sig_seed, f + fr.payload_off, fr.payload_sz);
-    sl_ring_publish(&c->out, sig, (uint32_t)(p->addr >> 6), (uint16_t)p->sz, 0, ts, ts);
+    sl_ring_publish(&o->prod, sig, (uint32_t)(p->addr >> 6), (uint16_t)p->sz, 0, ts, ts);
     c->published++;
   }
   if (give_cnt) c->rx.ops->release(&c->rx, give_back, give_cnt);
@@ -123,22 +119,19 @@ static void net_flush(sl_tile_t *t) {
   sl_metrics_t *m = sl_topo_metrics(t->wksp, t->topo, t->id);
   sl_metrics_set(m, SL_M_NET_RX_PKTS, c->rx_pkts);
   sl_metrics_set(m, SL_M_NET_RX_BYTES, c->rx_bytes);
-  /* rx_malformed is every packet dropped for its shape: unparseable frames,
-     and the datagrams the provider dropped before we saw them (empty, or
-     truncated because larger than a frame; the latter also counted apart
-     as rx_truncated). */
+  /* rx_malformed is every packet dropped for its shape: unparseable frames
+     (an empty payload included), and the datagrams the provider dropped
+     before we saw them (empty, or truncated because larger than a frame;
+     counted apart too by the provider's housekeeping). */
   sl_metrics_set(m, SL_M_NET_RX_MALFORMED,
-                 c->rx_malformed + c->rx_empty + sl_metrics_get(m, SL_M_NET_RX_TRUNCATED));
+                 c->rx_malformed + sl_metrics_get(m, SL_M_NET_RX_EMPTY) + sl_metrics_get(m, SL_M_NET_RX_TRUNCATED));
   sl_metrics_set(m, SL_M_NET_PUBLISHED, c->published);
 }
 
 static void net_housekeep(sl_tile_t *t) {
   net_ctx_t *c = t->ctx;
-  if (!c->stopped) {
-    c->rx.ops->housekeep(&c->rx, sl_topo_metrics(t->wksp, t->topo, t->id));
-    if (c->is_uring) c->rx_empty = sl_net_uring_empty_cnt(&c->rx);
-  }
-  sl_ring_prod_housekeep(&c->out);
+  c->rx.ops->housekeep(&c->rx, sl_topo_metrics(t->wksp, t->topo, t->id));
+  for (uint32_t j = 0; j < c->out_cnt; j++) sl_ring_prod_housekeep(&c->out[j].prod);
   net_flush(t);
 }
 
@@ -149,7 +142,6 @@ static void net_stop(sl_tile_t *t) {
   for (int i = 0; i < 1024 && net_poll(t); i++) {
   }
   c->rx.ops->housekeep(&c->rx, sl_topo_metrics(t->wksp, t->topo, t->id));
-  if (c->is_uring) c->rx_empty = sl_net_uring_empty_cnt(&c->rx);
   c->rx.ops->stop(&c->rx);
   c->stopped = 1;
 }
@@ -162,9 +154,12 @@ static int net_drained(sl_tile_t *t) {
 static void net_fini(sl_tile_t *t) {
   net_ctx_t *c = t->ctx;
   if (!c) return;
-  sl_ring_prod_housekeep(&c->out);
+  if (!c->stopped && c->rx.ops) c->rx.ops->stop(&c->rx);
+  for (uint32_t j = 0; j < c->out_cnt; j++) {
+    if (c->out[j].prod.ring) sl_ring_prod_housekeep(&c->out[j].prod);
+    free(c->out[j].slot_frame);
+  }
   net_flush(t);
-  free(c->slot_frame);
   free(c);
   t->ctx = NULL;
 }

@@ -38,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tiles/frame.h"
@@ -75,7 +76,7 @@ typedef struct {
                         more than that went into the ring */
 } uring_sock_t;
 
-typedef struct {
+struct sl_net_uring_prep {
   struct io_uring ring;
   int ring_ok;
   struct io_uring_buf_ring *br;
@@ -105,8 +106,9 @@ typedef struct {
   uint64_t hk_rounds;  /* housekeeping calls, to pace read_drops */
   int last_err;        /* the latest error that ended a multishot (for stop's log) */
   uint32_t sock_cnt;
-  uring_sock_t sock[SL_NET_URING_PORTS_MAX];
-} uring_t;
+  uring_sock_t sock[SL_PORTS_MAX];
+};
+typedef struct sl_net_uring_prep uring_t;
 
 /* Housekeeping rounds between two reads of the sockets' drop counters
    (~1 s at the tile's 1 ms housekeeping). */
@@ -285,8 +287,13 @@ static void uring_wait(sl_net_rx_t *rx, uint64_t timeout_ns) {
   if (io_uring_cq_ready(r)) return;
   struct __kernel_timespec ts = {(long long)(timeout_ns / 1000000000ull), (long long)(timeout_ns % 1000000000ull)};
   struct io_uring_getevents_arg arg = {.sigmask = 0, .sigmask_sz = _NSIG / 8, .ts = (uint64_t)(uintptr_t)&ts};
-  syscall(__NR_io_uring_enter, r->ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
+  long rc = syscall(__NR_io_uring_enter, r->ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg,
+                    sizeof arg);
   u->syscalls++;
+  if (rc < 0 && errno == EINVAL) { /* a kernel without EXT_ARG (< 5.11): nap instead of spinning */
+    struct timespec nap = {(time_t)ts.tv_sec, (long)ts.tv_nsec};
+    nanosleep(&nap, NULL);
+  }
 }
 
 static void uring_release(sl_net_rx_t *rx, const uint32_t *frames, uint32_t cnt) {
@@ -323,6 +330,7 @@ static void uring_housekeep(sl_net_rx_t *rx, sl_metrics_t *m) {
   sl_metrics_set(m, SL_M_NET_SYSCALLS, u->syscalls);
   sl_metrics_set(m, SL_M_NET_FILL_RING_EMPTY, u->fill_empty);
   sl_metrics_set(m, SL_M_NET_RX_TRUNCATED, u->truncated);
+  sl_metrics_set(m, SL_M_NET_RX_EMPTY, u->empty);
 }
 
 /* Ends every armed receive and waits (up to 200 ms) for its last
@@ -388,10 +396,6 @@ static const sl_net_rx_ops_t uring_ops = {
     .stop = uring_stop,
 };
 
-uint64_t sl_net_uring_empty_cnt(const sl_net_rx_t *rx) {
-  if (rx->ops != &uring_ops) return 0;
-  return ((const uring_t *)rx->impl)->empty;
-}
 
 /* Setup. */
 
@@ -448,6 +452,17 @@ static int open_socket(uring_t *u, uring_sock_t *s, const sl_net_uring_params_t 
   if (u->pktinfo && setsockopt(s->fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one))
     return sl_err_set(err, "net:%u: IP_PKTINFO on port %u: %s", p->tile_idx, s->port, strerror(errno));
   set_rcvbuf(s->fd, p->rcvbuf, p->tile_idx, s->port);
+  if (p->ifname && p->ifname[0] &&
+      setsockopt(s->fd, SOL_SOCKET, SO_BINDTODEVICE, p->ifname, (socklen_t)strlen(p->ifname) + 1)) {
+    static int warned;
+    if (errno != EPERM)
+      return sl_err_set(err, "net:%u: SO_BINDTODEVICE %s on port %u: %s", p->tile_idx, p->ifname, s->port,
+                        strerror(errno));
+    if (!warned++)
+      SL_WARN("net:%u: cannot hold the UDP sockets to interface %s (SO_BINDTODEVICE needs CAP_NET_RAW): "
+              "they receive from every interface; run with CAP_NET_RAW to capture from %s only",
+              p->tile_idx, p->ifname, p->ifname);
+  }
   struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(s->port), .sin_addr = ia};
   uint64_t t0 = sl_now_ns();
   for (;;) {
@@ -488,20 +503,22 @@ static int ring_err(int e, uint32_t tile, sl_err_t *err) {
 static int setup_ring(uring_t *u, const sl_net_uring_params_t *p, sl_err_t *err) {
   struct io_uring_params ip;
   memset(&ip, 0, sizeof ip);
-  ip.flags = IORING_SETUP_CQSIZE;
+  /* Disabled until the tile enables it: a single-issuer ring belongs to the
+     task that enables it. */
+  ip.flags = IORING_SETUP_CQSIZE | IORING_SETUP_R_DISABLED;
   /* Room for every buffer's completion plus the error ones: no overflow in
      steady state. */
   ip.cq_entries = 2 * u->br_entries < 64 ? 64 : 2 * u->br_entries;
   uint32_t defer = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
   if (p->taskrun != SL_NET_URING_TASKRUN_PLAIN) ip.flags |= defer;
-  int r = io_uring_queue_init_params(SL_NET_URING_PORTS_MAX, &u->ring, &ip);
+  int r = io_uring_queue_init_params(SL_PORTS_MAX, &u->ring, &ip);
   if (r == -EINVAL && p->taskrun == SL_NET_URING_TASKRUN_AUTO) {
     SL_DEBUG("net:%u: io_uring without SINGLE_ISSUER|DEFER_TASKRUN (kernel < 6.1): receive work "
              "runs from interrupts", p->tile_idx);
     memset(&ip, 0, sizeof ip);
-    ip.flags = IORING_SETUP_CQSIZE;
+    ip.flags = IORING_SETUP_CQSIZE | IORING_SETUP_R_DISABLED;
     ip.cq_entries = 2 * u->br_entries < 64 ? 64 : 2 * u->br_entries;
-    r = io_uring_queue_init_params(SL_NET_URING_PORTS_MAX, &u->ring, &ip);
+    r = io_uring_queue_init_params(SL_PORTS_MAX, &u->ring, &ip);
   }
   if (r < 0) return ring_err(-r, p->tile_idx, err);
   u->ring_ok = 1;
@@ -512,7 +529,9 @@ static int setup_ring(uring_t *u, const sl_net_uring_params_t *p, sl_err_t *err)
 
   long pg = sysconf(_SC_PAGESIZE);
   u->br_sz = ((size_t)u->br_entries * sizeof(struct io_uring_buf) + (size_t)pg - 1) & ~((size_t)pg - 1);
-  void *m = mmap(NULL, u->br_sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  /* Shared, so the tile that forks off the process registering it and then
+     refills it writes the very pages the kernel reads. */
+  void *m = mmap(NULL, u->br_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (m == MAP_FAILED)
     return sl_err_set(err, "net:%u: buffer ring (%zu bytes): %s", p->tile_idx, u->br_sz, strerror(errno));
   u->br = m;
@@ -548,11 +567,12 @@ static int arm_all(uring_t *u, uint32_t tile, sl_err_t *err) {
   return 0;
 }
 
-int sl_net_uring_open(sl_net_rx_t *rx, const sl_net_pool_t *pool, const sl_net_uring_params_t *p,
-                      sl_err_t *err) {
-  if (p->port_cnt < 1 || p->port_cnt > SL_NET_URING_PORTS_MAX)
+int sl_net_uring_prepare(sl_net_uring_prep_t **out, const sl_net_pool_t *pool, const sl_net_uring_params_t *p,
+                         sl_err_t *err) {
+  *out = NULL;
+  if (p->port_cnt < 1 || p->port_cnt > SL_PORTS_MAX)
     return sl_err_set(err, "net:%u: %u ports: the io_uring provider takes 1..%u", p->tile_idx,
-                      p->port_cnt, SL_NET_URING_PORTS_MAX);
+                      p->port_cnt, SL_PORTS_MAX);
   for (uint32_t i = 0; i < p->port_cnt; i++) {
     if (!p->ports[i]) return sl_err_set(err, "net:%u: port 0 is not a port to listen on", p->tile_idx);
     for (uint32_t j = 0; j < i; j++)
@@ -568,7 +588,7 @@ int sl_net_uring_open(sl_net_rx_t *rx, const sl_net_pool_t *pool, const sl_net_u
 
   uring_t *u = calloc(1, sizeof *u);
   if (!u) return sl_err_set(err, "net:%u: out of memory", p->tile_idx);
-  for (uint32_t i = 0; i < SL_NET_URING_PORTS_MAX; i++) {
+  for (uint32_t i = 0; i < SL_PORTS_MAX; i++) {
     u->sock[i].fd = -1;
     u->sock[i].state = SOCK_NEED_ARM;
   }
@@ -616,15 +636,45 @@ int sl_net_uring_open(sl_net_rx_t *rx, const sl_net_pool_t *pool, const sl_net_u
     uring_free(u);
     return -1;
   }
+  *out = u;
+  return 0;
+}
+
+int sl_net_uring_rx_open(sl_net_rx_t *rx, sl_net_uring_prep_t *prep, sl_err_t *err) {
+  uring_t *u = prep;
+  /* liburing 2.3 declares io_uring_enable_rings but does not export it. */
+  if (syscall(__NR_io_uring_register, u->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0) < 0) {
+    int e = errno;
+    uring_free(u);
+    return sl_err_set(err, "net:%u: enabling the io_uring: %s", u->tile_idx, strerror(e));
+  }
   refill(u);
-  if (arm_all(u, p->tile_idx, err)) {
+  if (arm_all(u, u->tile_idx, err)) {
     uring_free(u);
     return -1;
   }
   rx->ops = &uring_ops;
   rx->impl = u;
   snprintf(rx->mode, sizeof rx->mode, "io_uring");
+  rx->fd_cnt = 0;
+  rx->fds[rx->fd_cnt++] = u->ring.ring_fd;
+  for (uint32_t i = 0; i < u->sock_cnt; i++) rx->fds[rx->fd_cnt++] = u->sock[i].fd;
   SL_DEBUG("net:%u: io_uring provider: %u sockets, %u-entry buffer ring, %u frames of %u bytes",
-           p->tile_idx, u->sock_cnt, u->br_entries, u->frame_cnt, u->frame_sz);
+           u->tile_idx, u->sock_cnt, u->br_entries, u->frame_cnt, u->frame_sz);
   return 0;
+}
+
+void sl_net_uring_prep_close(sl_net_uring_prep_t *prep) {
+  uring_t *u = prep;
+  if (!u) return;
+  /* This process's copies only: the rings stay mapped and the fds open in
+     the tile that took the provider over. Nothing was armed here. */
+  if (u->ring_ok) io_uring_queue_exit(&u->ring);
+  if (u->br) munmap(u->br, u->br_sz);
+  for (uint32_t i = 0; i < u->sock_cnt; i++)
+    if (u->sock[i].fd >= 0) close(u->sock[i].fd);
+  free(u->bid_frame);
+  free(u->bid_free);
+  free(u->free_stk);
+  free(u);
 }

@@ -46,8 +46,8 @@
 
 #include "tiles/net/net_rx.h"
 #include "util/err.h"
+#include "util/limits.h"
 
-#define SL_NET_URING_PORTS_MAX 16u
 
 /* Where payload starts within a frame: the 64-byte header slot + 42. */
 #define SL_NET_URING_PAYLOAD_OFF 106u
@@ -78,9 +78,11 @@ enum {
 };
 
 typedef struct {
-  uint16_t ports[SL_NET_URING_PORTS_MAX]; /* host byte order, 1..65535, distinct */
+  uint16_t ports[SL_PORTS_MAX]; /* host byte order, 1..65535, distinct */
   uint32_t port_cnt;                      /* 1..16 */
   uint32_t bind_addr;  /* IPv4, network byte order; 0 = any address */
+  const char *ifname;  /* [net] interface: the sockets are held to it (SO_BINDTODEVICE);
+                          NULL or "" = any interface */
   uint32_t queue_size; /* config rx_queue_size: the buffer ring gets 2x as many
                           entries, capped by the pool and by 32768 */
   uint32_t rcvbuf;     /* SO_RCVBUF bytes to ask for (0: keep the default);
@@ -90,31 +92,58 @@ typedef struct {
   uint32_t kick;       /* SL_NET_URING_KICK_*; 0 (auto) in production */
 } sl_net_uring_params_t;
 
-/* sl_net_uring_open opens the provider into rx (rx->ops, rx->impl, rx->mode
-   = "io_uring") over the frames of pool, receiving on p->ports.
+/* A provider set up but not yet taken over by its net tile. */
+typedef struct sl_net_uring_prep sl_net_uring_prep_t;
 
-   Assumes: called in the process that will call rx_burst (the net tile,
-   after fork: the ring is single-issuer); pool frames are 64-byte aligned,
-   frame_sz >= 512 and frame_cnt >= 1; nobody else uses the pool's frames.
+/* sl_net_uring_prepare (supervisor, privileged, before forking the net
+   tile) opens the provider of one net tile over the frames of pool,
+   receiving on p->ports, and returns it in *out, ready for
+   sl_net_uring_rx_open in the tile.
 
-   Binding: each socket gets SO_REUSEPORT and is bound to bind_addr:port;
+   Assumes: pool frames are 64-byte aligned, frame_sz >= 512 and frame_cnt
+   >= 1; nobody else uses the pool's frames; the tile is a fork of the
+   caller (it inherits the fds and the shared mappings).
+
+   Sockets: one per port, SO_REUSEPORT (several net tiles share a port and
+   the kernel spreads flows over them), held to p->ifname with
+   SO_BINDTODEVICE (without CAP_NET_RAW that is refused: a warning says the
+   sockets then receive from every interface), bound to bind_addr:port;
    EADDRINUSE is retried for up to 200 ms (an instance that just exited may
    still hold the port). A receive buffer smaller than p->rcvbuf is logged
    once per process as a warning (raise net.core.rmem_max), not an error.
 
-   Frames: the kernel's buffer ring has min(2 * queue_size, frame_cnt,
-   32768) entries, rounded down to a power of two. With DEFER_TASKRUN only
-   128 + 64 * port_cnt of them are filled at a time (cache-hot frames; the
-   kernel cannot take more between two bursts; doubled, up to the whole
-   ring, if it ever runs dry while frames were held back); without it the
-   whole ring. Frames not posted wait on the provider's free list (LIFO).
-   From then on every frame is in the kernel, on the free list or in the
-   caller's hands (net_rx.h).
+   Ring: created disabled (IORING_SETUP_R_DISABLED) with SINGLE_ISSUER |
+   DEFER_TASKRUN | TASKRUN_FLAG when the kernel has them (else without,
+   said at debug level), so it belongs to the task that enables it: the
+   tile. Its provided-buffer ring (shared memory, so the tile's refills are
+   what the kernel reads) has min(2 * queue_size, frame_cnt, 32768)
+   entries, rounded down to a power of two, and is registered here.
 
-   Returns 0, or -1 with err naming the port/address and the remedy (port in
-   use by a program without SO_REUSEPORT, port < 1024 without privilege,
+   Returns 0, or -1 with err naming the port/address and the remedy (port
+   in use by a program without SO_REUSEPORT, port < 1024 without privilege,
    io_uring disabled by sysctl kernel.io_uring_disabled, kernel too old for
-   multishot recvmsg, out of memory); on failure nothing stays open.
+   provided-buffer rings, out of memory); on failure nothing stays open. */
+int sl_net_uring_prepare(sl_net_uring_prep_t **out, const sl_net_pool_t *pool, const sl_net_uring_params_t *p,
+                         sl_err_t *err);
+
+/* sl_net_uring_prep_close releases this process's copies of a prepared
+   provider (the supervisor, once the tile has forked, or when setup fails
+   before): it closes the fds and unmaps the rings here; the tile's copies
+   stay. Safe on NULL. */
+void sl_net_uring_prep_close(sl_net_uring_prep_t *prep);
+
+/* sl_net_uring_rx_open (the net tile, after fork) takes prep over as the
+   provider in rx (rx->ops, rx->impl, rx->mode = "io_uring", rx->fds = the
+   ring and the sockets): enables the ring (the tile becomes its single
+   issuer), posts frames and arms one multishot recvmsg per socket. With
+   DEFER_TASKRUN only 128 + 64 * port_cnt frames are posted at a time
+   (cache-hot frames; the kernel cannot take more between two bursts;
+   doubled, up to the whole ring, if it ever runs dry while frames were
+   held back); without it the whole ring. Frames not posted wait on the
+   provider's free list (LIFO). From then on every frame is in the kernel,
+   on the free list or in the caller's hands (net_rx.h). Returns 0, or -1
+   with err (kernel without multishot recvmsg, < 6.0); on failure prep is
+   freed and closed.
 
    The ops then behave as net_rx.h says, plus:
    - rx_burst: never blocks. Enters the kernel only when needed: to run
@@ -127,27 +156,22 @@ typedef struct {
      then queues, and past SO_RCVBUF drops, datagrams in the socket) is
      re-armed once frames have been given back; one ended by another error
      is re-armed by housekeep.
+   - wait: io_uring_enter waiting for one completion, with a timeout (the
+     wait runs the sockets' receive work itself under DEFER_TASKRUN).
    - release: pushes frames into the buffer ring while it has room (one
      tail store per call), else onto the free list, which refills the ring
      on later calls. Never a syscall. Assumes each frame came from rx_burst
      and is released once.
    - housekeep: stores SL_M_NET_SYSCALLS, SL_M_NET_FILL_RING_EMPTY,
-     SL_M_NET_RX_TRUNCATED and SL_M_NET_SOCK_RX_DROPPED into m (absolute
-     values; m may be NULL); refills, and re-arms what is due (a syscall
-     only then). Every 1024th call it also reads each socket's kernel drop
-     count (one getsockopt SO_MEMINFO per socket): datagrams lost to a full
-     receive buffer are counted, not silent.
+     SL_M_NET_RX_TRUNCATED, SL_M_NET_RX_EMPTY and SL_M_NET_SOCK_RX_DROPPED
+     into m (absolute values; m may be NULL); refills, and re-arms what is
+     due (a syscall only then). Every 1024th call it also reads each
+     socket's kernel drop count (one getsockopt SO_MEMINFO per socket):
+     datagrams lost to a full receive buffer are counted, not silent.
    - stop: cancels the receives and waits for them (up to 200 ms, so the
      port is free when stop returns), closes the sockets and the ring,
      frees the provider; rx keeps no-op ops (rx_burst returns 0) so late
      calls are harmless. Frames already delivered stay valid. */
-int sl_net_uring_open(sl_net_rx_t *rx, const sl_net_pool_t *pool, const sl_net_uring_params_t *p,
-                      sl_err_t *err);
-
-/* sl_net_uring_empty_cnt: datagrams with an empty payload received so far
-   (counted, given back, never delivered). The net tile owns
-   SL_M_NET_RX_MALFORMED, so the provider does not store this into metrics
-   itself; 0 after stop. */
-uint64_t sl_net_uring_empty_cnt(const sl_net_rx_t *rx);
+int sl_net_uring_rx_open(sl_net_rx_t *rx, sl_net_uring_prep_t *prep, sl_err_t *err);
 
 #endif

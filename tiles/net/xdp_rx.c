@@ -1,208 +1,14 @@
-/* The AF_XDP provider and the supervisor's XDP setup. See xdp_rx.h. */
+/* The AF_XDP provider (the net tile's half). See xdp_rx.h. */
 #include "tiles/net/xdp_rx.h"
 
 #include <errno.h>
-#include <linux/ethtool.h>
-#include <linux/sockios.h>
-#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-#include "util/log.h"
-
-/* ---- Interface checks (setup) ---- */
-
-/* The interface's IFF_* flags (SIOCGIFFLAGS: right in any network
-   namespace, unlike a sysfs mounted elsewhere); -1 if unreadable. */
-static long if_flags(const char *ifname) {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof ifr);
-  snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
-  long v = ioctl(fd, SIOCGIFFLAGS, &ifr) ? -1 : (long)(uint16_t)ifr.ifr_flags;
-  close(fd);
-  return v;
-}
-
-/* RX queues per sysfs; 0 if sysfs does not show the interface (mounted in
-   another network namespace), in which case the kernel's bind decides. */
-static uint32_t if_rxq_cnt(const char *ifname) {
-  char path[128];
-  uint32_t n = 0;
-  for (;; n++) {
-    snprintf(path, sizeof path, "/sys/class/net/%s/queues/rx-%u", ifname, n);
-    if (access(path, F_OK)) break;
-  }
-  return n;
-}
-
-/* Whether ethtool feature `name` is active on ifname: 1, 0, or -1 when the
-   driver or kernel does not say (ETHTOOL_GSSET_INFO / GSTRINGS / GFEATURES
-   through SIOCETHTOOL; no ethtool binary needed). */
-static int if_feature_active(const char *ifname, const char *name) {
-  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  int ret = -1;
-  struct ethtool_gstrings *gs = NULL;
-  struct ethtool_gfeatures *gf = NULL;
-  struct ifreq ifr;
-  memset(&ifr, 0, sizeof ifr);
-  snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
-
-  struct {
-    struct ethtool_sset_info hdr;
-    uint32_t buf[1];
-  } si;
-  memset(&si, 0, sizeof si);
-  si.hdr.cmd = ETHTOOL_GSSET_INFO;
-  si.hdr.sset_mask = 1ull << ETH_SS_FEATURES;
-  ifr.ifr_data = (char *)&si;
-  if (ioctl(fd, SIOCETHTOOL, &ifr) || !(si.hdr.sset_mask & (1ull << ETH_SS_FEATURES))) goto out;
-  uint32_t n = si.hdr.data[0];
-  if (!n || n > 4096) goto out;
-
-  gs = calloc(1, sizeof *gs + (size_t)n * ETH_GSTRING_LEN);
-  if (!gs) goto out;
-  gs->cmd = ETHTOOL_GSTRINGS;
-  gs->string_set = ETH_SS_FEATURES;
-  gs->len = n;
-  ifr.ifr_data = (char *)gs;
-  if (ioctl(fd, SIOCETHTOOL, &ifr)) goto out;
-  uint32_t bit = UINT32_MAX;
-  for (uint32_t i = 0; i < gs->len && i < n; i++)
-    if (!strncmp((const char *)gs->data + (size_t)i * ETH_GSTRING_LEN, name, ETH_GSTRING_LEN)) bit = i;
-  if (bit == UINT32_MAX) goto out;
-
-  uint32_t blocks = (n + 31) / 32;
-  gf = calloc(1, sizeof *gf + blocks * sizeof(struct ethtool_get_features_block));
-  if (!gf) goto out;
-  gf->cmd = ETHTOOL_GFEATURES;
-  gf->size = blocks;
-  ifr.ifr_data = (char *)gf;
-  if (ioctl(fd, SIOCETHTOOL, &ifr)) goto out;
-  ret = (gf->features[bit / 32].active >> (bit % 32)) & 1u;
-out:
-  free(gs);
-  free(gf);
-  close(fd);
-  return ret;
-}
-
-static void add_warn(sl_net_xdp_t *s, const char *msg) {
-  SL_WARN("%s", msg);
-  size_t l = strlen(s->warn);
-  if (l + 3 < sizeof s->warn) snprintf(s->warn + l, sizeof s->warn - l, "%s%s", l ? "; " : "", msg);
-}
-
-static int check_interface(sl_net_xdp_t *s, const sl_net_xdp_params_t *p, sl_err_t *err) {
-  const char *ifn = p->ifname;
-  if (!if_nametoindex(ifn))
-    return sl_err_set(err, "interface %s does not exist (see `ip link`; set [net] interface)", ifn);
-  long fl = if_flags(ifn);
-  if (fl >= 0 && !(fl & IFF_UP))
-    return sl_err_set(err, "interface %s is down; bring it up with `ip link set dev %s up`", ifn, ifn);
-  uint32_t rxq = if_rxq_cnt(ifn);
-  if (rxq && p->queue_cnt > rxq)
-    return sl_err_set(err,
-                      "interface %s has %u RX queue%s but %u net tiles need queues 0..%u; raise them with "
-                      "`ethtool -L %s combined %u` or set [layout] net_tile_count = %u",
-                      ifn, rxq, rxq == 1 ? "" : "s", p->queue_cnt, p->queue_cnt - 1, ifn, p->queue_cnt, rxq);
-  char msg[200];
-  if (fl >= 0 && (fl & IFF_LOOPBACK)) {
-    snprintf(msg, sizeof msg,
-             "%s is a loopback: its tx-udp-segmentation is incompatible with AF_XDP (large local sends "
-             "may not arrive); prefer a real interface or provider = \"io_uring\"", ifn);
-    add_warn(s, msg);
-  }
-  if (if_feature_active(ifn, "rx-udp-gro-forwarding") == 1) {
-    snprintf(msg, sizeof msg,
-             "%s has rx-udp-gro-forwarding on: AF_XDP may receive GRO super-packets; turn it off with "
-             "`ethtool -K %s rx-udp-gro-forwarding off` (or `sluice configure init ethtool`)", ifn, ifn);
-    add_warn(s, msg);
-  }
-  return 0;
-}
-
-/* ---- Setup ---- */
-
-int sl_net_xdp_setup(sl_net_xdp_t *s, const sl_net_xdp_params_t *p, sl_err_t *err) {
-  memset(s, 0, sizeof *s);
-  for (uint32_t i = 0; i < SL_NET_XDP_QUEUE_MAX; i++) sl_xsk_init(&s->xsk[i]);
-  if (!p->ifname || !p->ifname[0]) return sl_err_set(err, "XDP: no interface given ([net] interface)");
-  snprintf(s->ifname, sizeof s->ifname, "%s", p->ifname);
-  if (!p->queue_cnt || p->queue_cnt > SL_NET_XDP_QUEUE_MAX)
-    return sl_err_set(err, "XDP on %s: %u net tiles; 1..%u supported", p->ifname, p->queue_cnt,
-                      SL_NET_XDP_QUEUE_MAX);
-  if (!p->port_cnt || p->port_cnt > SL_NET_XDP_PORTS_MAX)
-    return sl_err_set(err, "XDP on %s: %u ports; 1..%u supported", p->ifname, p->port_cnt,
-                      SL_NET_XDP_PORTS_MAX);
-  if (check_interface(s, p, err)) return -1;
-
-  s->xdp = malloc(sizeof *s->xdp);
-  if (!s->xdp) return sl_err_set(err, "XDP on %s: out of memory", p->ifname);
-  sl_xdp_init(s->xdp);
-  sl_xdp_filter_t f;
-  memset(&f, 0, sizeof f);
-  memcpy(f.ports, p->ports, p->port_cnt * sizeof f.ports[0]);
-  f.port_cnt = p->port_cnt;
-  f.dst_addr = p->bind_addr;
-  f.xskmap_fd = -1;
-  f.fallback = XDP_PASS;
-  if (sl_xdp_install(s->xdp, p->ifname, &f, p->queue_cnt, p->mode, p->debug, err)) {
-    if (s->xdp->log[0]) SL_DEBUG("eBPF verifier log for the XDP filter on %s:\n%s", p->ifname, s->xdp->log);
-    free(s->xdp);
-    s->xdp = NULL;
-    return -1;
-  }
-  if (s->xdp->drv_why[0])
-    SL_INFO("XDP on %s: driver mode unavailable (%s); using generic (skb) mode", p->ifname, s->xdp->drv_why);
-
-  for (uint32_t i = 0; i < p->queue_cnt; i++) {
-    sl_xsk_params_t xp;
-    memset(&xp, 0, sizeof xp);
-    xp.ifindex = s->xdp->ifindex;
-    xp.queue_id = i;
-    xp.umem = p->wksp_base + p->pool_off[i];
-    xp.frame_sz = p->frame_sz;
-    xp.frame_cnt = p->frame_cnt;
-    xp.rx_size = p->rx_queue_size;
-    xp.fill_size = 2 * p->rx_queue_size;
-    xp.zero_copy = p->zero_copy;
-    s->pool_off[i] = p->pool_off[i];
-    if (sl_xsk_open(&s->xsk[i], &xp, err) ||
-        sl_xdp_register(s->xdp, i, s->xsk[i].fd, err)) {
-      sl_err_prefix(err, "net:%u", i);
-      sl_net_xdp_close(s);
-      return -1;
-    }
-    s->xsk_cnt = i + 1;
-    if (s->xsk[i].busy_retries)
-      SL_DEBUG("AF_XDP socket on %s queue %u bound after %u EBUSY retries", p->ifname, i, s->xsk[i].busy_retries);
-  }
-  return 0;
-}
-
-const char *sl_net_xdp_mode(const sl_net_xdp_t *s) { return s->xdp ? sl_xdp_mode_str(s->xdp) : "none"; }
-
-void sl_net_xdp_close(sl_net_xdp_t *s) {
-  for (uint32_t i = 0; i < SL_NET_XDP_QUEUE_MAX; i++)
-    if (s->xsk[i].fd >= 0 || s->xsk[i].fill.map) sl_xsk_close(&s->xsk[i]);
-  s->xsk_cnt = 0;
-  if (s->xdp) {
-    sl_xdp_close(s->xdp);
-    free(s->xdp);
-    s->xdp = NULL;
-  }
-}
-
-/* ---- The provider ---- */
 
 typedef struct {
   sl_xsk_t *x;       /* the socket, in the sl_net_xdp_t it came from */
@@ -216,6 +22,11 @@ typedef struct {
   uint64_t syscalls;
   uint64_t fill_dry;
   uint64_t misaligned;
+  /* The filter's counters (a read-only mapping, one entry per queue): this
+     tile reports entry `queue`, and net:0 also extra_lo..extra_hi-1, the
+     queues without a net tile. */
+  const volatile sl_xdp_counters_t *counters;
+  uint32_t queue, extra_lo, extra_hi;
 } xdp_rx_t;
 
 /* Counts one dry episode: the kernel has consumed every entry we gave it
@@ -319,6 +130,16 @@ static void xdp_housekeep(sl_net_rx_t *rx, sl_metrics_t *m) {
   }
   sl_metrics_set(m, SL_M_NET_SYSCALLS, p->syscalls);
   sl_metrics_set(m, SL_M_NET_FILL_RING_EMPTY, p->fill_dry);
+  const volatile sl_xdp_counters_t *c = &p->counters[p->queue];
+  uint64_t frag = c->frag, ipv6 = c->ipv6, no_sock = c->no_socket;
+  for (uint32_t q = p->extra_lo; q < p->extra_hi; q++) {
+    frag += p->counters[q].frag;
+    ipv6 += p->counters[q].ipv6;
+    no_sock += p->counters[q].no_socket;
+  }
+  sl_metrics_set(m, SL_M_NET_XDP_PASS_FRAG, frag);
+  sl_metrics_set(m, SL_M_NET_XDP_PASS_IPV6, ipv6);
+  sl_metrics_set(m, SL_M_NET_XDP_PASS_NO_SOCKET, no_sock);
 }
 
 
@@ -341,7 +162,7 @@ static const sl_net_rx_ops_t xdp_ops = {
 
 int sl_net_xdp_rx_open(sl_net_rx_t *rx, sl_net_xdp_t *s, uint32_t tile_idx, const sl_net_pool_t *pool,
                        sl_err_t *err) {
-  if (tile_idx >= s->xsk_cnt)
+  if (!s->xdp || tile_idx >= s->xsk_cnt)
     return sl_err_set(err, "net:%u: no AF_XDP socket for this tile (%u set up on %s)", tile_idx, s->xsk_cnt,
                       s->ifname);
   sl_xsk_t *x = &s->xsk[tile_idx];
@@ -370,8 +191,16 @@ int sl_net_xdp_rx_open(sl_net_rx_t *rx, sl_net_xdp_t *s, uint32_t tile_idx, cons
   p->free_cnt = pool->frame_cnt;
   refill(p);
   p->dry = 0;
+  p->counters = s->xdp->counters;
+  p->queue = tile_idx;
+  if (tile_idx == 0) {
+    p->extra_lo = s->queue_cnt;
+    p->extra_hi = s->xdp->map_entries;
+  }
 
   rx->ops = &xdp_ops;
+  rx->fd_cnt = 1;
+  rx->fds[0] = x->fd;
   rx->impl = p;
   snprintf(rx->mode, sizeof rx->mode, "xdp/%s", sl_net_xdp_mode(s));
   return 0;

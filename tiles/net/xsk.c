@@ -1,7 +1,8 @@
 /* One AF_XDP socket over the raw kernel API. See xsk.h. */
 #include "tiles/net/xsk.h"
 
-#include <dirent.h>
+#include "tiles/net/iface.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,23 +28,6 @@ static int is_pow2(uint32_t v) { return v && !(v & (v - 1)); }
 void sl_xsk_init(sl_xsk_t *x) {
   memset(x, 0, sizeof *x);
   x->fd = -1;
-}
-
-/* The interface's queue count as the kernel checks it at bind: the larger
-   of its RX and TX queue counts (sysfs queues/rx-N, tx-N). 0 if unknown. */
-static uint32_t if_queue_cnt(const char *ifname) {
-  char path[128];
-  snprintf(path, sizeof path, "/sys/class/net/%s/queues", ifname);
-  DIR *d = opendir(path);
-  if (!d) return 0;
-  uint32_t rx = 0, tx = 0;
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (!strncmp(e->d_name, "rx-", 3)) rx++;
-    if (!strncmp(e->d_name, "tx-", 3)) tx++;
-  }
-  closedir(d);
-  return rx > tx ? rx : tx;
 }
 
 static int map_ring(sl_xsk_t *x, sl_xsk_ring_t *r, uint32_t size, const struct xdp_ring_offset *off,
@@ -94,7 +78,11 @@ static int bind_error(const sl_xsk_t *x, const sl_xsk_params_t *p, int e, uint32
                       "generic mode); set [net] xdp_zero_copy = false",
                       ifn, q, ifn);
   if (e == EINVAL) {
-    uint32_t qc = if_queue_cnt(ifn);
+    /* The queue count as the kernel checks it at bind: the larger of the
+       RX and TX queue counts (0 if unknown). */
+    sl_iface_t ifc;
+    uint32_t qc = 0;
+    if (!sl_iface_probe(ifn, &ifc, NULL)) qc = ifc.rxq_cnt > ifc.txq_cnt ? ifc.rxq_cnt : ifc.txq_cnt;
     if (qc && q >= qc)
       return sl_err_set(err,
                         "AF_XDP socket on %s queue %u: %s has only %u queue%s (0..%u); raise them with "

@@ -16,7 +16,7 @@
 #define SINK_LAT_BUCKETS 40u
 
 typedef struct {
-  sl_ring_cons_t in[SL_TOPO_VERIFY_MAX];
+  sl_ring_cons_t in[SL_VERIFY_TILE_MAX];
   uint32_t in_cnt;
   uint8_t *base;
   pcap_t *pcap;

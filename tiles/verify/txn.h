@@ -24,7 +24,8 @@
 
 #include <stdint.h>
 
-#define SL_TXN_MTU 1232u           /* largest transaction on the wire, bytes */
+#include "util/limits.h" /* SL_TXN_MTU: largest transaction on the wire, bytes */
+
 #define SL_TXN_SIG_SZ 64u          /* ed25519 signature */
 #define SL_TXN_KEY_SZ 32u          /* account address / ed25519 public key */
 #define SL_TXN_HASH_SZ 32u         /* recent blockhash */

@@ -1,6 +1,9 @@
 /* The verify tile loop.
 
-   Per frag of its share: copy the frame out of the net tile's pool into the
+   Its inputs are its own rings, one per net tile (net_ring[i][idx]): they
+   carry exactly its share of the frags (sig % verify_cnt == idx), so it
+   reads no other tile's share and every frag it loses is its own to count.
+   Per frag: copy the frame out of the net tile's pool into the
    output ring's payload slot (the only copy on the path), check the input
    slot still holds the frag (else the net tile reused the frame while we
    copied: an overrun, not a verdict), then parse, dedup, verify, publish.
@@ -24,16 +27,15 @@
 #define VERIFY_BURST 32u
 
 typedef struct {
-  sl_ring_cons_t in[SL_TOPO_NET_MAX];
+  sl_ring_cons_t in[SL_NET_TILE_MAX]; /* in[i]: net_ring[i][this tile] */
   uint32_t in_cnt;
   uint32_t next_in; /* round-robin start, so no input starves */
   sl_ring_prod_t out;
   sl_tcache_t *tcache;
   uint8_t *base;
-  uint64_t share_mod, share_idx;
   int blocked;                /* last poll stopped for lack of credit */
   uint64_t blocked_since;     /* sl_now_ns() when it started waiting */
-  uint64_t in_frags, parse_fail, dedup_drop, sigverify_fail, verified, filtered, sigs;
+  uint64_t in_frags, parse_fail, dedup_drop, sigverify_fail, verified, sigs;
   uint64_t backpressure_ns, backpressure_cnt;
 } verify_ctx_t;
 
@@ -45,10 +47,8 @@ static int verify_init(sl_tile_t *t, sl_err_t *err) {
   const sl_topo_t *topo = t->topo;
   c->base = t->wksp->base;
   c->in_cnt = topo->net_cnt;
-  c->share_mod = topo->verify_cnt;
-  c->share_idx = t->idx;
   for (uint32_t i = 0; i < c->in_cnt; i++)
-    if (sl_ring_cons_init(&c->in[i], t->wksp, topo->net_ring[i], t->idx, err)) return -1;
+    if (sl_ring_cons_init(&c->in[i], t->wksp, topo->net_ring[i][t->idx], 0, err)) return -1;
   if (sl_ring_prod_init(&c->out, t->wksp, topo->verify_ring[t->idx], err)) return -1;
   c->tcache = sl_tcache_join(sl_wksp_laddr(t->wksp, topo->tcache[t->idx]));
   if (!c->tcache) return sl_err_set(err, "verify:%u: no tag cache in the workspace", t->idx);
@@ -115,10 +115,6 @@ static uint32_t verify_poll(sl_tile_t *t) {
     for (uint32_t j = 0; j < n; j++) {
       const sl_frag_meta_t *m = &metas[j];
       did++;
-      if (m->sig % c->share_mod != c->share_idx) {
-        c->filtered++;
-        continue;
-      }
       uint32_t sz = m->sz;
       if (__builtin_expect(sz > SL_FRAME_MAX_SZ, 0)) sz = SL_FRAME_MAX_SZ; /* judged malformed below */
       uint32_t chunk = sl_ring_prepare(&c->out);
@@ -155,7 +151,6 @@ static void verify_flush(sl_tile_t *t) {
   sl_metrics_set(m, SL_M_VERIFY_DEDUP_DROP, c->dedup_drop);
   sl_metrics_set(m, SL_M_VERIFY_SIGVERIFY_FAIL, c->sigverify_fail);
   sl_metrics_set(m, SL_M_VERIFY_VERIFIED, c->verified);
-  sl_metrics_set(m, SL_M_VERIFY_FILTERED, c->filtered);
   sl_metrics_set(m, SL_M_VERIFY_SIGS, c->sigs);
   uint64_t bp_ns = c->backpressure_ns + (c->blocked ? sl_now_ns() - c->blocked_since : 0);
   sl_metrics_set(m, SL_M_BACKPRESSURE_NS, bp_ns);

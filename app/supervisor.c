@@ -12,9 +12,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "app/prom.h"
 #include "shmem/wksp.h"
 #include "tiles/net/net_tile.h"
+#include "tiles/metric/metric_http.h"
+#include "tiles/metric/metric_tile.h"
 #include "tiles/net/xdp_rx.h"
 #include "tiles/sink/sink_tile.h"
 #include "tiles/tile.h"
@@ -85,8 +86,7 @@ typedef struct {
   pid_t pid[SL_TOPO_TILE_MAX];
   int live[SL_TOPO_TILE_MAX];
   char name[SL_TOPO_TILE_MAX][16];
-  sl_prom_server_t prom;
-  int prom_up;
+  int metric_fd; /* the metric tile's listening socket until it is forked; else -1 */
   int stale[SL_TOPO_TILE_MAX]; /* a stale-heartbeat warning is out for this tile */
 } sup_t;
 
@@ -139,8 +139,10 @@ static int open_xdp_rx(sl_net_rx_t *rx, void *arg, const sl_tile_t *t, const sl_
 }
 
 static const sl_tile_ops_t *tile_ops(uint32_t kind) {
-  return kind == SL_TILE_NET ? &sl_net_tile_ops : kind == SL_TILE_VERIFY ? &sl_verify_tile_ops
-                                                                         : &sl_sink_tile_ops;
+  return kind == SL_TILE_NET      ? &sl_net_tile_ops
+         : kind == SL_TILE_VERIFY ? &sl_verify_tile_ops
+         : kind == SL_TILE_SINK   ? &sl_sink_tile_ops
+                                  : &sl_metric_tile_ops;
 }
 
 /* In the child, right after fork. Never returns. */
@@ -155,7 +157,6 @@ static void tile_child(sup_t *s, uint32_t id, pid_t parent) {
   signal(SIGTERM, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGCHLD, SIG_DFL);
-  if (s->prom_up) sl_prom_server_close(&s->prom);
 
   const sl_topo_tile_t *tt = &s->topo->tile[id];
   char comm[16];
@@ -182,6 +183,10 @@ static void tile_child(sup_t *s, uint32_t id, pid_t parent) {
   t.cfg = s->cfg;
   t.topo = s->topo;
   t.user = s->cfg->user;
+  /* Only the metric tile keeps the /metrics socket. */
+  t.listen_fd = -1;
+  if (s->metric_fd >= 0 && tt->kind == SL_TILE_METRIC) t.listen_fd = s->metric_fd;
+  else if (s->metric_fd >= 0) close(s->metric_fd);
   sl_net_provider_t xdp_provider = {open_xdp_rx, &s->xdp};
   t.net_ctx = s->xdp_up ? &xdp_provider : NULL;
   _exit(sl_tile_main(&t));
@@ -282,10 +287,7 @@ static int watch(sup_t *s) {
       check_heartbeats(s);
       next_hb_check = sl_now_ns() + 100000000ull;
     }
-    if (s->prom_up)
-      sl_prom_server_poll(&s->prom, &s->wksp, SUP_WATCH_MS);
-    else
-      sl_sleep_ns(SUP_WATCH_MS * 1000000ull, NULL);
+    sl_sleep_ns(SUP_WATCH_MS * 1000000ull, NULL);
   }
   return 0;
 }
@@ -299,6 +301,7 @@ int sl_supervise(const sl_config_t *cfg) {
   sup_t *s = &sup;
   memset(s, 0, sizeof *s);
   s->cfg = cfg;
+  s->metric_fd = -1;
   sl_err_t err = {{0}};
   uint32_t tile_cnt = cfg->layout.net_tile_count + cfg->layout.verify_tile_count + 1;
 
@@ -332,13 +335,12 @@ int sl_supervise(const sl_config_t *cfg) {
     SL_ERR("%s", err.msg);
     goto out;
   }
-  if (*cfg->monitor.prometheus_listen) {
-    if (sl_prom_server_open(&s->prom, cfg->monitor.prometheus_listen, &err)) {
-      SL_ERR("[monitor] prometheus_listen: %s", err.msg);
-      goto out;
-    }
-    s->prom_up = 1;
-    SL_INFO("serving Prometheus metrics on http://%s/metrics", cfg->monitor.prometheus_listen);
+  /* Opened before any tile runs, so a taken port fails the start; served
+     by the metric tile, never here: the supervisor parses no network input. */
+  if (*cfg->monitor.prometheus_listen &&
+      sl_http_listen(cfg->monitor.prometheus_listen, &s->metric_fd, NULL, &err)) {
+    SL_ERR("[monitor] prometheus_listen: %s", err.msg);
+    goto out;
   }
 
   struct sigaction sa;
@@ -366,12 +368,14 @@ int sl_supervise(const sl_config_t *cfg) {
     s->topo->tile[id].pid = pid;
     SL_INFO("tile %s: pid %d, cpu %d", s->name[id], (int)pid, tt->cpu);
   }
+  if (s->metric_fd >= 0) close(s->metric_fd);
+  s->metric_fd = -1;
   rc = watch(s);
   log_summary(s);
   if (!rc) SL_INFO("stopped cleanly");
 
 out:
-  if (s->prom_up) sl_prom_server_close(&s->prom);
+  if (s->metric_fd >= 0) close(s->metric_fd);
   if (s->xdp_up) sl_net_xdp_close(&s->xdp);
   sl_wksp_remove(&s->wksp);
   return rc;

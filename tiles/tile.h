@@ -35,7 +35,8 @@ typedef struct {
   int (*init)(sl_tile_t *t, sl_err_t *err);
   /* poll does one pass over the inputs, handling at most a burst per input;
      returns how many frags or packets it handled (0: nothing to do). Never
-     blocks. */
+     blocks (the metric tile, off the data path, waits in poll(2) at most
+     SL_TILE_HOUSEKEEP_NS). */
   uint32_t (*poll)(sl_tile_t *t);
   /* housekeep runs every SL_TILE_HOUSEKEEP_NS and once more before fini:
      refresh credits, publish progress, read kernel statistics. May be
@@ -53,7 +54,7 @@ typedef struct {
 
 struct sl_tile {
   const sl_tile_ops_t *ops;
-  uint32_t kind; /* SL_TILE_NET | SL_TILE_VERIFY | SL_TILE_SINK (topo.h) */
+  uint32_t kind; /* SL_TILE_NET | SL_TILE_VERIFY | SL_TILE_SINK | SL_TILE_METRIC */
   uint32_t idx;  /* index within its kind */
   uint32_t id;   /* index in the topology's tile table */
   char name[16]; /* "net:0" */
@@ -67,6 +68,7 @@ struct sl_tile {
   const char *user;  /* drop to this user after init ("" = stay) */
   void *ctx;         /* the tile kind's private state */
   void *net_ctx;     /* net tiles: provider handed over by the supervisor */
+  int listen_fd;     /* metric tile: the /metrics socket the supervisor opened; else -1 */
 };
 
 /* sl_tile_main runs the tile's whole life in the calling process and

@@ -22,7 +22,8 @@ uint64_t sl_topo_footprint(const sl_config_t *cfg) {
   uint32_t n = cfg->layout.net_tile_count, v = cfg->layout.verify_tile_count;
   uint64_t depth = cfg->shmem.ring_depth;
   uint64_t sz = sl_wksp_budget(128, sizeof(sl_topo_t));
-  sz += (uint64_t)(n + v + 1) * sl_wksp_budget(sl_metrics_align(), sl_metrics_footprint());
+  uint32_t m = *cfg->monitor.prometheus_listen ? 1 : 0;
+  sz += (uint64_t)(n + v + 1 + m) * sl_wksp_budget(sl_metrics_align(), sl_metrics_footprint());
   sz += n * sl_wksp_budget(sl_ring_align(), sl_ring_footprint(depth, v, 0));
   sz += n * sl_wksp_budget(SL_TOPO_POOL_ALIGN, pool_frames(cfg) * cfg->net.frame_size);
   sz += v * sl_wksp_budget(sl_ring_align(), sl_ring_footprint(depth, 1, SL_TOPO_VERIFY_MTU));
@@ -41,7 +42,8 @@ int sl_topo_build(sl_wksp_t *w, const sl_config_t *cfg, const int32_t *cpus, uin
   memset(t, 0, sizeof *t);
   t->net_cnt = n;
   t->verify_cnt = v;
-  t->tile_cnt = n + v + 1;
+  t->metric_cnt = *cfg->monitor.prometheus_listen ? 1 : 0;
+  t->tile_cnt = n + v + 1 + t->metric_cnt;
   t->sig_seed = sl_wksp_hdr(w)->tag_seed;
   t->ring_depth = cfg->shmem.ring_depth;
   t->frame_sz = cfg->net.frame_size;
@@ -49,7 +51,7 @@ int sl_topo_build(sl_wksp_t *w, const sl_config_t *cfg, const int32_t *cpus, uin
 
   for (uint32_t id = 0; id < t->tile_cnt; id++) {
     sl_topo_tile_t *tt = &t->tile[id];
-    tt->kind = id < n ? SL_TILE_NET : id < n + v ? SL_TILE_VERIFY : SL_TILE_SINK;
+    tt->kind = id < n ? SL_TILE_NET : id < n + v ? SL_TILE_VERIFY : id == n + v ? SL_TILE_SINK : SL_TILE_METRIC;
     tt->idx = id < n ? id : id < n + v ? id - n : 0;
     tt->cpu = cpu_cnt ? cpus[id % cpu_cnt] : -1;
     if (sl_metrics_create(w, tt->kind, tt->idx, &tt->metrics_off, err)) return -1;

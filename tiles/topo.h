@@ -23,7 +23,7 @@
 #define SL_TOPO_MAGIC 0x4f504f544c53ull /* "SLTOPO" */
 #define SL_TOPO_NET_MAX 64u
 #define SL_TOPO_VERIFY_MAX 64u
-#define SL_TOPO_TILE_MAX (SL_TOPO_NET_MAX + SL_TOPO_VERIFY_MAX + 1u)
+#define SL_TOPO_TILE_MAX (SL_TOPO_NET_MAX + SL_TOPO_VERIFY_MAX + 2u)
 #define SL_TOPO_NAME "topo"
 
 /* The net provider the instance resolved to (config "auto" resolved). */
@@ -46,13 +46,13 @@ typedef struct {
   uint64_t magic;
   uint32_t net_cnt;
   uint32_t verify_cnt;
-  uint32_t tile_cnt;     /* net_cnt + verify_cnt + 1; tiles in order net, verify, sink */
+  uint32_t tile_cnt;     /* net_cnt + verify_cnt + 1 + metric_cnt; in order net, verify, sink, metric */
   uint32_t net_provider; /* SL_NET_* */
   uint64_t sig_seed;     /* key of the frag sig hash (sl_frame_sig) */
   uint64_t stop;         /* 0 run, 1 stop intake and drain (supervisor writes) */
   uint64_t ring_depth;
   uint32_t frame_sz;     /* pool frame size */
-  uint32_t _pad;
+  uint32_t metric_cnt;   /* 1 with [monitor] prometheus_listen, else 0 */
   uint64_t pool_frame_cnt;                   /* frames in each net tile's pool */
   uint64_t net_ring[SL_TOPO_NET_MAX];        /* ring offsets */
   uint64_t pool[SL_TOPO_NET_MAX];            /* frame pool offsets (SL_OBJ_UMEM) */
@@ -79,7 +79,10 @@ sl_topo_t *sl_topo_join(const sl_wksp_t *w);
 
 /* sl_topo_tile_id: index in tile[] of tile (kind, idx). */
 static inline uint32_t sl_topo_tile_id(const sl_topo_t *t, uint32_t kind, uint32_t idx) {
-  return kind == SL_TILE_NET ? idx : kind == SL_TILE_VERIFY ? t->net_cnt + idx : t->net_cnt + t->verify_cnt;
+  return kind == SL_TILE_NET      ? idx
+         : kind == SL_TILE_VERIFY ? t->net_cnt + idx
+         : kind == SL_TILE_SINK   ? t->net_cnt + t->verify_cnt
+                                  : t->net_cnt + t->verify_cnt + 1;
 }
 
 /* sl_topo_metrics: the metrics block of tile id. */

@@ -12,8 +12,6 @@
 #include "util/time.h"
 
 #define SINK_BURST 64u
-/* Latency histogram: bucket b counts latencies in [2^b, 2^(b+1)) ns. */
-#define SINK_LAT_BUCKETS 40u
 
 typedef struct {
   sl_ring_cons_t in[SL_TOPO_VERIFY_MAX];
@@ -23,7 +21,8 @@ typedef struct {
   pcap_dumper_t *dump;
   uint64_t in_frags, txns, bytes, pcap_written, pcap_errors;
   uint64_t lat_sum, lat_cnt, lat_max; /* this housekeeping interval */
-  uint64_t lat_hist[SINK_LAT_BUCKETS]; /* since start */
+  uint64_t lat_total_ns;               /* since start */
+  uint64_t lat_hist[SL_METRICS_LATENCY_BUCKETS]; /* since start; bucket b alone, not cumulative */
   uint64_t last_flush_ns;
 } sink_ctx_t;
 
@@ -52,9 +51,12 @@ static inline void record_latency(sink_ctx_t *c, uint32_t tsorig, uint32_t now) 
   uint64_t lat = (uint32_t)(now - tsorig);
   c->lat_sum += lat;
   c->lat_cnt++;
+  c->lat_total_ns += lat;
   if (lat > c->lat_max) c->lat_max = lat;
-  uint32_t b = lat ? 63u - (uint32_t)__builtin_clzll(lat) : 0;
-  c->lat_hist[b < SINK_LAT_BUCKETS ? b : SINK_LAT_BUCKETS - 1]++;
+  /* The +Inf bucket ends the scan; typical latencies stop within ~8. */
+  uint32_t b = 0;
+  while (lat > sl_metrics_latency_le_ns(b)) b++;
+  c->lat_hist[b]++;
 }
 
 static uint32_t sink_poll(sl_tile_t *t) {
@@ -107,16 +109,21 @@ static void sink_flush(sl_tile_t *t) {
     sl_metrics_set(m, SL_M_SINK_LATENCY_MAX_NS, c->lat_max);
     c->lat_sum = c->lat_cnt = c->lat_max = 0;
   }
-  /* Cumulative percentiles from the histogram (bucket upper bounds). */
+  /* The histogram as Prometheus reads it (cumulative over buckets), and
+     percentiles from it (the bound of the bucket they fall in; a latency
+     past the last finite bound reports that bound). */
   uint64_t total = 0;
-  for (uint32_t b = 0; b < SINK_LAT_BUCKETS; b++) total += c->lat_hist[b];
+  for (uint32_t b = 0; b < SL_METRICS_LATENCY_BUCKETS; b++) total += c->lat_hist[b];
+  uint64_t acc = 0, p50 = 0, p99 = 0;
+  for (uint32_t b = 0; b < SL_METRICS_LATENCY_BUCKETS; b++) {
+    acc += c->lat_hist[b];
+    sl_metrics_set(m, SL_M_SINK_LATENCY_LE + b, acc);
+    uint64_t le = sl_metrics_latency_le_ns(b < SL_METRICS_LATENCY_BUCKETS - 1 ? b : b - 1);
+    if (total && !p50 && acc * 2 >= total) p50 = le;
+    if (total && !p99 && acc * 100 >= total * 99) p99 = le;
+  }
+  sl_metrics_set(m, SL_M_SINK_LATENCY_SUM_NS, c->lat_total_ns);
   if (total) {
-    uint64_t acc = 0, p50 = 0, p99 = 0;
-    for (uint32_t b = 0; b < SINK_LAT_BUCKETS; b++) {
-      acc += c->lat_hist[b];
-      if (!p50 && acc * 2 >= total) p50 = 2ull << b;
-      if (!p99 && acc * 100 >= total * 99) p99 = 2ull << b;
-    }
     sl_metrics_set(m, SL_M_SINK_LATENCY_P50_NS, p50);
     sl_metrics_set(m, SL_M_SINK_LATENCY_P99_NS, p99);
   }

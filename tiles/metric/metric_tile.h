@@ -1,0 +1,24 @@
+/* tiles/metric/metric_tile.h: the metric tile. Serves GET /metrics
+   (tiles/metric/metric_http.h) on the listening socket the supervisor
+   opened before forking it (sl_tile_t.listen_fd), from snapshots of the
+   workspace (tiles/snapshot.h) rendered as Prometheus text
+   (tiles/metric/metric_prom.h). It only ever reads the workspace, except
+   its own metrics block, and treats everything it reads as hostile: the
+   snapshot checks every offset, count and name before use.
+
+   Not on the data path: it always idles adaptively, whatever [layout]
+   idle says, and its poll waits in poll(2) up to one housekeeping period
+   for a client (so an idle metric tile wakes ~1000 times a second and
+   costs next to no CPU, and housekeeping stays on time).
+
+   System calls of its loop: poll, accept4, recvfrom, sendto, shutdown,
+   close, clock_gettime, plus the tile runtime's (sched_yield, nanosleep,
+   getrusage). Nothing is allocated after init. */
+#ifndef SL_TILES_METRIC_METRIC_TILE_H
+#define SL_TILES_METRIC_METRIC_TILE_H
+
+#include "tiles/tile.h"
+
+extern const sl_tile_ops_t sl_metric_tile_ops;
+
+#endif

@@ -4,7 +4,7 @@
 
    On a terminal the live table is drawn in place on the alternate screen
    (nothing reaches the scrollback), laid out for the terminal's width (a
-   compact layout up to 119 columns, a wider one from 120; no line is ever
+   compact layout up to 119 columns, wider ones from 120 and 140; no line is ever
    longer than the terminal), redrawn at once when the terminal is resized,
    and the terminal is restored when the monitor ends: instance gone, ^C,
    SIGTERM, SIGHUP. Each frame comes from one snapshot. */
@@ -38,6 +38,7 @@
    layout. */
 #define MON_DEFAULT_COLS 80u
 #define MON_WIDE_COLS 120u
+#define MON_FULL_COLS 140u /* and every counter spelled out */
 #define MON_LINE_MAX 256u
 #define MON_LINES_MAX (16u + SL_SNAP_TILE_MAX + SL_SNAP_LINK_MAX * SL_RING_CONS_MAX)
 
@@ -220,7 +221,8 @@ static const char *pct(char *buf, size_t sz, const rate_ctx_t *r, uint32_t idx) 
 }
 
 /* The main counters of a tile, per second. The compact form folds the
-   verify tile's failures into "bad" (the totals break them down). */
+   verify tile's failures into "bad" and leaves overruns to the link table
+   (the totals break both down). */
 static void activity(char *out, size_t sz, const rate_ctx_t *r, int wide) {
   char a[24], b[24], c[24], d[24], e[24], f[24];
   const sl_snapshot_tile_t *t = r->b;
@@ -238,12 +240,10 @@ static void activity(char *out, size_t sz, const rate_ctx_t *r, int wide) {
                rate(d, sizeof d, r, SL_M_VERIFY_SIGVERIFY_FAIL, ""),
                rate(e, sizeof e, r, SL_M_VERIFY_PARSE_FAIL, ""), rate(f, sizeof f, r, SL_M_VERIFY_OVERRUN, ""));
     } else {
-      snprintf(out, sz, "in %s ok %s dup %s bad %s lost %s",
-               rate(a, sizeof a, r, SL_M_VERIFY_IN_FRAGS, ""), rate(b, sizeof b, r, SL_M_VERIFY_VERIFIED, ""),
-               rate(c, sizeof c, r, SL_M_VERIFY_DEDUP_DROP, ""),
+      snprintf(out, sz, "in %s ok %s dup %s bad %s", rate(a, sizeof a, r, SL_M_VERIFY_IN_FRAGS, ""),
+               rate(b, sizeof b, r, SL_M_VERIFY_VERIFIED, ""), rate(c, sizeof c, r, SL_M_VERIFY_DEDUP_DROP, ""),
                per_s(d, sizeof d, r,
-                     delta(r, SL_M_VERIFY_SIGVERIFY_FAIL) + delta(r, SL_M_VERIFY_PARSE_FAIL), ""),
-               rate(e, sizeof e, r, SL_M_VERIFY_OVERRUN, ""));
+                     delta(r, SL_M_VERIFY_SIGVERIFY_FAIL) + delta(r, SL_M_VERIFY_PARSE_FAIL), ""));
     }
     break;
   case SL_TILE_SINK:
@@ -263,24 +263,24 @@ static void activity(char *out, size_t sz, const rate_ctx_t *r, int wide) {
 
 static void frame_tiles(frame_t *f, const sl_snapshot_t *prev, const sl_snapshot_t *cur, double dt_s) {
   if (f->wide)
-    emit(f, "%-10s %-8s %7s %4s %7s %-8s %5s %5s  %s", "TILE", "STATE", "PID", "CPU", "HB", "MODE",
+    emit(f, "%-10s %-8s %7s %3s %7s %-8s %5s %5s %s", "TILE", "STATE", "PID", "CPU", "HB", "MODE",
          "BUSY%", "BP%", "PER SECOND");
   else
-    emit(f, "%-9s %-8s %7s %6s %5s  %s", "TILE", "STATE", "PID", "HB", "BUSY%", "PER SECOND");
+    emit(f, "%-9s %-8s %7s %7s %5s %s", "TILE", "STATE", "PID", "HB", "BUSY%", "PER SECOND");
   for (uint32_t id = 0; id < cur->tile_cnt; id++) {
     const sl_snapshot_tile_t *t = &cur->tile[id];
     rate_ctx_t r = {prev ? &prev->tile[id] : NULL, t, dt_s};
     char hb[16], busy[16], bp[16], act[256];
     if (t->heartbeat_age_ns < 0) snprintf(hb, sizeof hb, "-");
     else dur(hb, sizeof hb, (double)t->heartbeat_age_ns);
-    activity(act, sizeof act, &r, f->wide);
+    activity(act, sizeof act, &r, f->cols >= MON_FULL_COLS);
     pct(busy, sizeof busy, &r, SL_M_BUSY_NS);
     if (f->wide)
-      emit(f, "%-10s %-8s %7" PRId64 " %4" PRId64 " %7s %-8s %5s %5s  %s", t->name,
+      emit(f, "%-10s %-8s %7" PRId64 " %3" PRId64 " %7s %-8s %5s %5s %s", t->name,
            sl_tile_state_name(t->v[SL_M_STATE]), t->pid, t->cpu, hb, t->mode[0] ? t->mode : "-", busy,
            pct(bp, sizeof bp, &r, SL_M_BACKPRESSURE_NS), act);
     else
-      emit(f, "%-9s %-8s %7" PRId64 " %6s %5s  %s", t->name, sl_tile_state_name(t->v[SL_M_STATE]),
+      emit(f, "%-9s %-8s %7" PRId64 " %7s %5s %s", t->name, sl_tile_state_name(t->v[SL_M_STATE]),
            t->pid, hb, busy, act);
   }
 }

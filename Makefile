@@ -26,8 +26,8 @@ CPPFLAGS += -I. -D_GNU_SOURCE
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Werror -pthread -MMD -MP $(SANFLAGS)
 LDFLAGS += -pthread $(SANFLAGS)
-LIBS := -lsodium -lxxhash -luring -lnuma -lhugetlbfs -lpcap -lm
-TEST_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm) -lbpf -lelf -lz
+LIBS := -lsodium -lxxhash -luring -lnuma -lhugetlbfs -lm
+TEST_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm) -lbpf -lelf -lz -lpcap
 
 LIB_SRCS :=
 APP_SRCS :=

@@ -35,8 +35,8 @@ typedef struct {
   int (*init)(sl_tile_t *t, sl_err_t *err);
   /* poll does one pass over the inputs, handling at most a burst per input;
      returns how many frags or packets it handled (0: nothing to do). Never
-     blocks (the metric tile, off the data path, waits in poll(2) at most
-     SL_TILE_HOUSEKEEP_NS). */
+     blocks (the metric tile, off the data path, waits in poll(2) up to
+     10 ms for a client). */
   uint32_t (*poll)(sl_tile_t *t);
   /* housekeep runs every SL_TILE_HOUSEKEEP_NS and once more before fini:
      refresh credits, publish progress, read kernel statistics. May be

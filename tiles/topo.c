@@ -53,7 +53,8 @@ int sl_topo_build(sl_wksp_t *w, const sl_config_t *cfg, const int32_t *cpus, uin
     sl_topo_tile_t *tt = &t->tile[id];
     tt->kind = id < n ? SL_TILE_NET : id < n + v ? SL_TILE_VERIFY : id == n + v ? SL_TILE_SINK : SL_TILE_METRIC;
     tt->idx = id < n ? id : id < n + v ? id - n : 0;
-    tt->cpu = cpu_cnt ? cpus[id % cpu_cnt] : -1;
+    /* The metric tile floats: it takes no CPU of the plan. */
+    tt->cpu = cpu_cnt && tt->kind != SL_TILE_METRIC ? cpus[id % cpu_cnt] : -1;
     if (sl_metrics_create(w, tt->kind, tt->idx, &tt->metrics_off, err)) return -1;
   }
   char name[SL_WKSP_OBJ_NAME_MAX];

@@ -69,7 +69,8 @@ uint64_t sl_topo_footprint(const sl_config_t *cfg);
 
 /* sl_topo_build allocates and formats every object of cfg's topology in w
    (creator, before fork) and returns the topo in *out. Tile CPUs come from
-   cpus[0..cpu_cnt) in tile order (wrapping), or -1 when cpu_cnt is 0. */
+   cpus[0..cpu_cnt) in tile order (wrapping), or -1 when cpu_cnt is 0; the
+   metric tile, off the data path, always gets -1 (not pinned). */
 int sl_topo_build(sl_wksp_t *w, const sl_config_t *cfg, const int32_t *cpus, uint32_t cpu_cnt,
                   sl_topo_t **out, sl_err_t *err);
 

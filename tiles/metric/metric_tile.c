@@ -9,8 +9,10 @@
 #include "util/log.h"
 #include "util/time.h"
 
-/* poll(2) waits at most this long for a client: one housekeeping period. */
-#define METRIC_WAIT_MS ((int)(SL_TILE_HOUSEKEEP_NS / 1000000ull))
+/* poll(2) waits at most this long for a client: heartbeat and stop are
+   seen this late at worst, and an idle metric tile wakes 100 times a
+   second. A client's bytes end the wait at once. */
+#define METRIC_WAIT_MS 10
 
 typedef struct {
   const sl_wksp_t *w;

@@ -6,10 +6,10 @@
    its own metrics block, and treats everything it reads as hostile: the
    snapshot checks every offset, count and name before use.
 
-   Not on the data path: it always idles adaptively, whatever [layout]
-   idle says, and its poll waits in poll(2) up to one housekeeping period
-   for a client (so an idle metric tile wakes ~1000 times a second and
-   costs next to no CPU, and housekeeping stays on time).
+   Not on the data path: it is not pinned (the topology gives it no CPU of
+   the plan), it always idles adaptively whatever [layout] idle says, and
+   its poll waits in poll(2) up to 10 ms for a client (an idle metric tile
+   wakes 100 times a second; its heartbeat is at most that stale).
 
    System calls of its loop: poll, accept4, recvfrom, sendto, shutdown,
    close, clock_gettime, plus the tile runtime's (sched_yield, nanosleep,

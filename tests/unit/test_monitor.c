@@ -946,10 +946,8 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* The metric tile, in its own process                                 */
 
-static pid_t metric_tile_start(uint16_t *port) {
-  sl_err_t err;
-  int fd;
-  ck_assert_msg(sl_http_listen("127.0.0.1:0", &fd, port, &err) == 0, "%s", err.msg);
+/* Forks the metric tile of the fixture, handed listen_fd (-1: none). */
+static pid_t metric_tile_fork(int listen_fd) {
   pid_t pid = fork();
   if (pid == 0) {
     sl_tile_t t;
@@ -963,11 +961,18 @@ static pid_t metric_tile_start(uint16_t *port) {
     t.cfg = &inst.cfg;
     t.topo = inst.topo;
     t.user = "";
-    t.listen_fd = fd;
+    t.listen_fd = listen_fd;
     _exit(sl_tile_main(&t));
   }
-  close(fd);
+  if (listen_fd >= 0) close(listen_fd);
   return pid;
+}
+
+static pid_t metric_tile_start(uint16_t *port) {
+  sl_err_t err;
+  int fd;
+  ck_assert_msg(sl_http_listen("127.0.0.1:0", &fd, port, &err) == 0, "%s", err.msg);
+  return metric_tile_fork(fd);
 }
 
 static int wait_exit(pid_t pid, uint64_t timeout_ns) {
@@ -1023,21 +1028,7 @@ END_TEST
 
 START_TEST(metric_tile_fails_to_start_without_a_socket) {
   inst_up("mnofd");
-  pid_t pid = fork();
-  if (pid == 0) {
-    sl_tile_t t;
-    memset(&t, 0, sizeof t);
-    t.ops = &sl_metric_tile_ops;
-    t.kind = SL_TILE_METRIC;
-    t.id = sl_topo_tile_id(inst.topo, SL_TILE_METRIC, 0);
-    snprintf(t.name, sizeof t.name, "metric:0");
-    t.wksp = &inst.w;
-    t.cfg = &inst.cfg;
-    t.topo = inst.topo;
-    t.listen_fd = -1;
-    _exit(sl_tile_main(&t));
-  }
-  ck_assert_int_eq(wait_exit(pid, 2000000000ull), 1);
+  ck_assert_int_eq(wait_exit(metric_tile_fork(-1), 2000000000ull), 1);
   inst_down();
 }
 END_TEST

@@ -332,11 +332,13 @@ static char flat[1 << 20];
 
 static void flatten(const char *json_path) {
   char cmd[512];
-  FILE *py = fopen("/tmp/sluice-mon-flatten.py", "w");
+  char script[96];
+  snprintf(script, sizeof script, "/tmp/%s-flatten.py", name_prefix); /* runs of other worktrees use their own */
+  FILE *py = fopen(script, "w");
   ck_assert_ptr_nonnull(py);
   fputs(flatten_py, py);
   fclose(py);
-  snprintf(cmd, sizeof cmd, "python3 /tmp/sluice-mon-flatten.py %s", json_path);
+  snprintf(cmd, sizeof cmd, "python3 %s %s", script, json_path);
   FILE *p = popen(cmd, "r");
   ck_assert_ptr_nonnull(p);
   size_t n = fread(flat, 1, sizeof flat - 1, p);
@@ -1212,7 +1214,9 @@ static void sweep(void) {
     for (size_t i = 0; i < g.gl_pathc; i++) unlink(g.gl_pathv[i]);
     globfree(&g);
   }
-  unlink("/tmp/sluice-mon-flatten.py");
+  char script[96];
+  snprintf(script, sizeof script, "/tmp/%s-flatten.py", name_prefix);
+  unlink(script);
 }
 
 int main(void) {

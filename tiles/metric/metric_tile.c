@@ -27,6 +27,11 @@ static int render(void *arg, char *buf, size_t cap, size_t *len, sl_err_t *err) 
   uint64_t t0 = sl_now_ns();
   int rc = sl_snapshot_take(c->w, &c->snap, err);
   if (!rc) *len = sl_prom_render(&c->snap, buf, cap);
+  /* The buffer fits any snapshot of the topology seen at start: a longer
+     text means the topology in the workspace changed under us. */
+  if (!rc && *len >= cap)
+    rc = sl_err_set(err, "metrics text of %zu bytes exceeds its %zu-byte buffer: the workspace's "
+                    "topology changed since start (damaged?)", *len, cap);
   c->render_ns += sl_now_ns() - t0;
   return rc;
 }

@@ -43,8 +43,7 @@ typedef struct {
   int (*init)(sl_tile_t *t, sl_err_t *err);
   /* poll does one pass over the inputs, handling at most a burst per input;
      returns how many frags or packets it handled (0: nothing to do). Never
-     blocks (the metric tile, off the data path, waits in poll(2) up to
-     10 ms for a client). */
+     blocks. */
   uint32_t (*poll)(sl_tile_t *t);
   /* wait (adaptive idle, optional) sleeps until the tile's input may
      have work or timeout_ns passes, whichever is first, in the kernel

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/time.h"
@@ -297,27 +298,51 @@ static uint32_t serve(sl_http_srv_t *srv, sl_http_conn_t *c) {
   return 0;
 }
 
-uint32_t sl_http_poll(sl_http_srv_t *srv, int timeout_ms) {
-  if (srv->fd < 0) return 0;
-  struct pollfd pfd[1 + SL_HTTP_CONN_MAX];
-  int map[1 + SL_HTTP_CONN_MAX];
+/* The poll set: every connection (reading or sending), then the listening
+   socket last; *wait_ns is lowered to the earliest deadline. Returns its
+   size. */
+static nfds_t poll_set(const sl_http_srv_t *srv, struct pollfd *pfd, int *map, uint64_t now,
+                       uint64_t *wait_ns) {
   nfds_t n = 0;
-  uint64_t now = sl_now_ns();
-  /* Wake no later than the earliest deadline, to drop that client on time. */
-  int wait_ms = timeout_ms < 0 ? 0 : timeout_ms;
   for (uint32_t i = 0; i < SL_HTTP_CONN_MAX; i++) {
-    sl_http_conn_t *c = &srv->conn[i];
+    const sl_http_conn_t *c = &srv->conn[i];
     if (c->fd < 0) continue;
     pfd[n] = (struct pollfd){.fd = c->fd, .events = c->writing ? POLLOUT : POLLIN};
     map[n++] = (int)i;
     uint64_t deadline = c->accepted_ns + SL_HTTP_DEADLINE_MS * MS;
-    int64_t left_ms = deadline > now ? (int64_t)((deadline - now + MS - 1) / MS) : 0;
-    if (left_ms < wait_ms) wait_ms = (int)left_ms;
+    uint64_t left = deadline > now ? deadline - now : 0;
+    if (left < *wait_ns) *wait_ns = left;
   }
   pfd[n] = (struct pollfd){.fd = srv->fd, .events = POLLIN};
   map[n++] = -1;
+  return n;
+}
+
+static int wait_set(struct pollfd *pfd, nfds_t n, uint64_t ns) {
+  struct timespec ts = {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)};
+  return ppoll(pfd, n, &ts, NULL);
+}
+
+int sl_http_wait(sl_http_srv_t *srv, uint64_t timeout_ns) {
+  if (srv->fd < 0) return 0;
+  struct pollfd pfd[1 + SL_HTTP_CONN_MAX];
+  int map[1 + SL_HTTP_CONN_MAX];
+  uint64_t now = sl_now_ns(), wait_ns = timeout_ns;
+  nfds_t n = poll_set(srv, pfd, map, now, &wait_ns);
+  if (wait_set(pfd, n, wait_ns) > 0) return 1;
+  return wait_ns < timeout_ns; /* a deadline is due */
+}
+
+uint32_t sl_http_poll(sl_http_srv_t *srv, int timeout_ms) {
+  if (srv->fd < 0) return 0;
+  struct pollfd pfd[1 + SL_HTTP_CONN_MAX];
+  int map[1 + SL_HTTP_CONN_MAX];
+  uint64_t now = sl_now_ns();
+  /* Wake no later than the earliest deadline, to drop that client on time. */
+  uint64_t wait_ns = timeout_ms < 0 ? 0 : (uint64_t)timeout_ms * MS;
+  nfds_t n = poll_set(srv, pfd, map, now, &wait_ns);
   uint32_t done = 0;
-  if (poll(pfd, n, wait_ms) > 0) {
+  if (wait_set(pfd, n, wait_ns) > 0) {
     now = sl_now_ns();
     /* Clients first, then new connections: an accept that evicts must not
        reuse a slot whose revents are still to be looked at. */

@@ -14,7 +14,7 @@
      finds a free one or takes the oldest, dropping the slow readers still
      sending it: every response holds a fresh rendering, and nothing is
      allocated after open.
-   System calls after open: poll, accept4, recvfrom, sendto, shutdown,
+   System calls after open: ppoll, accept4, recvfrom, sendto, shutdown,
    close (and clock_gettime, where the vDSO does not serve it). */
 #ifndef SL_TILES_METRIC_METRIC_HTTP_H
 #define SL_TILES_METRIC_METRIC_HTTP_H
@@ -85,13 +85,20 @@ int sl_http_open(sl_http_srv_t *srv, int listen_fd, size_t body_cap, sl_http_ren
                  void *render_arg, sl_err_t *err);
 
 /* sl_http_poll waits at most timeout_ms (0: just look) for connections and
-   bytes, then serves everything ready: GET /metrics gets 200 with a freshly
+   bytes, then serves everything ready (and drops what is past its
+   deadline): GET /metrics gets 200 with a freshly
    rendered body (Content-Type: text/plain; version=0.0.4), another path
    404, another method 405, a malformed request line 400, a version other
    than HTTP/1.x 505, a head over SL_HTTP_REQ_MAX bytes 431. Drops the
    connections past their deadline. Never blocks past timeout_ms, never
    raises SIGPIPE. Returns the number of responses completed in this call. */
 uint32_t sl_http_poll(sl_http_srv_t *srv, int timeout_ms);
+
+/* sl_http_wait sleeps until a connection or bytes arrive, a socket being
+   sent to takes more, a connection's deadline passes, or timeout_ns,
+   whichever is first (a signal ends it early too). Serves nothing: returns
+   1 if sl_http_poll now has something to do, else 0. */
+int sl_http_wait(sl_http_srv_t *srv, uint64_t timeout_ns);
 
 /* sl_http_close closes every connection and the listening socket and frees
    the bodies. Safe on a closed server (fd -1) and twice. */

@@ -9,14 +9,10 @@
 #include "util/log.h"
 #include "util/time.h"
 
-/* poll(2) waits at most this long for a client: heartbeat and stop are
-   seen this late at worst, and an idle metric tile wakes 100 times a
-   second. A client's bytes end the wait at once. */
-#define METRIC_WAIT_MS 10
-
 typedef struct {
   const sl_wksp_t *w;
   uint64_t render_ns;
+  int ready; /* the last wait saw something to serve */
   sl_snapshot_t snap;
   sl_http_srv_t srv;
 } metric_ctx_t;
@@ -54,9 +50,20 @@ static int metric_init(sl_tile_t *t, sl_err_t *err) {
   return 0;
 }
 
+/* Looks at the sockets only when the last wait saw something (or the
+   tile was just busy): an idle metric tile makes one ppoll per
+   housekeeping period, no busy polling. */
 static uint32_t metric_poll(sl_tile_t *t) {
   metric_ctx_t *c = t->ctx;
-  return sl_http_poll(&c->srv, METRIC_WAIT_MS);
+  if (!c->ready) return 0;
+  uint32_t did = sl_http_poll(&c->srv, 0);
+  c->ready = did > 0; /* more may be pending; else the next wait says */
+  return did;
+}
+
+static void metric_wait(sl_tile_t *t, uint64_t timeout_ns) {
+  metric_ctx_t *c = t->ctx;
+  c->ready = sl_http_wait(&c->srv, timeout_ns);
 }
 
 static void metric_housekeep(sl_tile_t *t) {
@@ -88,6 +95,7 @@ static void metric_fini(sl_tile_t *t) {
 const sl_tile_ops_t sl_metric_tile_ops = {
     .init = metric_init,
     .poll = metric_poll,
+    .wait = metric_wait,
     .housekeep = metric_housekeep,
     .drained = metric_drained,
     .fini = metric_fini,

@@ -7,13 +7,13 @@
    snapshot checks every offset, count and name before use.
 
    Not on the data path: it is not pinned (the topology gives it no CPU of
-   the plan), it always idles adaptively whatever [layout] idle says, and
-   its poll waits in poll(2) up to 10 ms for a client (an idle metric tile
-   wakes 100 times a second; its heartbeat is at most that stale).
+   the plan) and it always idles adaptively whatever [layout] idle says:
+   idle, it sleeps in ppoll until a client or the next housekeeping (its
+   wait op), and looks at its sockets only when that wait saw something.
 
-   System calls of its loop: poll, accept4, recvfrom, sendto, shutdown,
-   close, clock_gettime, plus the tile runtime's (sched_yield, nanosleep,
-   getrusage). Nothing is allocated after init. */
+   System calls of its loop: ppoll, accept4, recvfrom, sendto, shutdown,
+   close, clock_gettime, plus the tile runtime's (getrusage). Nothing is
+   allocated after init. */
 #ifndef SL_TILES_METRIC_METRIC_TILE_H
 #define SL_TILES_METRIC_METRIC_TILE_H
 

@@ -19,7 +19,7 @@
 
 #include "app/cmds.h"
 #include "app/gen/gen_engine.h"
-#include "app/snapshot.h"
+#include "tiles/snapshot.h"
 #include "app/supervisor.h"
 #include "config/config.h"
 #include "shmem/metrics.h"
@@ -32,7 +32,7 @@ typedef struct {
   uint32_t running, tiles;
 } totals_t;
 
-/* Reads the instance's counters (a snapshot, app/snapshot.h); 0, or -1 if
+/* Reads the instance's counters (a snapshot, tiles/snapshot.h); 0, or -1 if
    the instance is not there (yet). */
 static int read_totals(const char *name, const char *mount, totals_t *t) {
   static sl_snapshot_t snap;

@@ -1,6 +1,13 @@
 /* `sluice monitor`: joins a running instance's workspace read-only and
    shows its tiles and links as a live table, JSON (one snapshot, or one line
-   per interval) or Prometheus text, and can serve /metrics itself. */
+   per interval) or Prometheus text.
+
+   On a terminal the live table is drawn in place on the alternate screen
+   (nothing reaches the scrollback), laid out for the terminal's width (a
+   compact layout up to 119 columns, wider ones from 120 and 140; no line is ever
+   longer than the terminal), redrawn at once when the terminal is resized,
+   and the terminal is restored when the monitor ends: instance gone, ^C,
+   SIGTERM, SIGHUP. Each frame comes from one snapshot. */
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -8,14 +15,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "app/cmds.h"
-#include "app/prom.h"
-#include "app/snapshot.h"
+#include "app/snapshot_json.h"
 #include "config/config.h"
 #include "shmem/wksp.h"
+#include "tiles/metric/metric_prom.h"
+#include "tiles/snapshot.h"
 #include "util/time.h"
 
 #define MON_INTERVAL_MIN_MS 10ull
@@ -25,32 +34,46 @@
 #define MON_SAMPLE_MS 250ull
 /* An instance still building its topology gets this long to finish. */
 #define MON_TOPO_WAIT_MS 2000ull
+/* Width when stdout is not a terminal, and the first width of the wide
+   layout. */
+#define MON_DEFAULT_COLS 80u
+#define MON_WIDE_COLS 120u
+#define MON_FULL_COLS 140u /* and every counter spelled out */
+#define MON_LINE_MAX 256u
+#define MON_LINES_MAX (16u + SL_SNAP_TILE_MAX + SL_SNAP_LINK_MAX * SL_RING_CONS_MAX)
 
 typedef struct {
   const char *name;
   const char *config;
-  const char *listen;
   int once, json, prom;
   uint64_t interval_ms;
 } mon_opts_t;
 
-static volatile int mon_stop;
+/* Set by the signal handlers; any of them ends a wait early. */
+static volatile int mon_stop, mon_resized, mon_wake;
 
-static void on_signal(int sig) {
+static void on_stop(int sig) {
   (void)sig;
   mon_stop = 1;
+  mon_wake = 1;
+}
+
+static void on_winch(int sig) {
+  (void)sig;
+  mon_resized = 1;
+  mon_wake = 1;
 }
 
 static void usage(FILE *f) {
   fputs("usage: sluice monitor [--config FILE | --name NAME] [--once] [--json | --prometheus]\n"
-        "                      [--interval MS] [--prometheus-listen IP:PORT]\n"
+        "                      [--interval MS]\n"
         "  --name NAME        instance to watch (default: the config's name, \"sluice\")\n"
         "  --config FILE      take the name and hugetlbfs mount from this config\n"
         "  --once             print one view and exit\n"
         "  --json             JSON: one snapshot with --once, else one line per interval\n"
-        "  --prometheus       print the Prometheus text once\n"
-        "  --interval MS      refresh period, 10..3600000 (default 1000)\n"
-        "  --prometheus-listen IP:PORT  also serve GET /metrics while watching\n",
+        "  --prometheus       print the Prometheus text once (the metric tile serves it\n"
+        "                     on [monitor] prometheus_listen)\n"
+        "  --interval MS      refresh period, 10..3600000 (default 1000)\n",
         f);
 }
 
@@ -77,13 +100,11 @@ static int parse_args(int argc, char **argv, mon_opts_t *o) {
     else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
       usage(stdout);
       return 0;
-    } else if (!strcmp(a, "--name") || !strcmp(a, "--config") || !strcmp(a, "--interval") ||
-               !strcmp(a, "--prometheus-listen")) {
+    } else if (!strcmp(a, "--name") || !strcmp(a, "--config") || !strcmp(a, "--interval")) {
       if (!v) return usage_error("%s needs a value", a);
       i++;
       if (!strcmp(a, "--name")) o->name = v;
       else if (!strcmp(a, "--config")) o->config = v;
-      else if (!strcmp(a, "--prometheus-listen")) o->listen = v;
       else {
         char *end;
         errno = 0;
@@ -97,8 +118,6 @@ static int parse_args(int argc, char **argv, mon_opts_t *o) {
       return usage_error("unknown argument '%s'", a);
   }
   if (o->json && o->prom) return usage_error("--json and --prometheus are two formats: pick one");
-  if (o->listen && (o->once || o->prom))
-    return usage_error("--prometheus-listen serves while watching: not with --once or --prometheus");
   return -1; /* go on */
 }
 
@@ -126,19 +145,6 @@ static int instance_gone(const sl_wksp_t *w) {
   return a.st_ino != b.st_ino || a.st_dev != b.st_dev;
 }
 
-/* Waits ms, serving /metrics meanwhile if a server is open. Ends early on
-   SIGINT/SIGTERM. */
-static void mon_wait(uint64_t ms, sl_prom_server_t *srv, const sl_wksp_t *w) {
-  uint64_t deadline = sl_now_ns() + ms * 1000000ull;
-  for (;;) {
-    uint64_t now = sl_now_ns();
-    if (mon_stop || now >= deadline) return;
-    uint64_t left_ms = (deadline - now + 999999) / 1000000;
-    if (srv && srv->open) sl_prom_server_poll(srv, w, (int)(left_ms < 100 ? left_ms : 100));
-    else sl_sleep_ns(deadline - now, &mon_stop);
-  }
-}
-
 /* Takes a snapshot, giving an instance that is still starting up to
    MON_TOPO_WAIT_MS to publish its topology. */
 static int take(const sl_wksp_t *w, sl_snapshot_t *s, sl_err_t *err) {
@@ -147,11 +153,27 @@ static int take(const sl_wksp_t *w, sl_snapshot_t *s, sl_err_t *err) {
     if (sl_topo_join(w) || sl_now_ns() > deadline || mon_stop) return -1;
     sl_sleep_ns(20000000ull, &mon_stop);
   }
+  s->alive = sl_wksp_alive(w);
   return 0;
 }
 
 /* ------------------------------------------------------------------ */
-/* The table                                                           */
+/* The table: a frame of lines, laid out for a width                   */
+
+typedef struct {
+  uint32_t cols; /* the terminal's width (MON_DEFAULT_COLS off a terminal) */
+  int wide;      /* cols >= MON_WIDE_COLS: more columns */
+  uint32_t cnt;
+  char line[MON_LINES_MAX][MON_LINE_MAX];
+} frame_t;
+
+__attribute__((format(printf, 2, 3))) static void emit(frame_t *f, const char *fmt, ...) {
+  if (f->cnt == MON_LINES_MAX) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(f->line[f->cnt++], MON_LINE_MAX, fmt, ap);
+  va_end(ap);
+}
 
 static const char *si(char *buf, size_t sz, double v, const char *unit) {
   if (v < 1e3) snprintf(buf, sz, "%.0f%s", v, unit);
@@ -179,12 +201,15 @@ static uint64_t delta(const rate_ctx_t *r, uint32_t idx) {
   return r->b->v[idx] - r->a->v[idx];
 }
 
-/* Per second over the sample; "-" without a previous snapshot. */
-static const char *rate(char *buf, size_t sz, const rate_ctx_t *r, uint32_t idx, const char *unit) {
+/* d per second over the sample; "-" without a previous snapshot. The
+   header says the unit (/s), so the rates stay short. */
+static const char *per_s(char *buf, size_t sz, const rate_ctx_t *r, uint64_t d, const char *unit) {
   if (!r->a || r->dt_s <= 0) return snprintf(buf, sz, "-"), buf;
-  char tmp[32];
-  snprintf(buf, sz, "%s/s", si(tmp, sizeof tmp, (double)delta(r, idx) / r->dt_s, unit));
-  return buf;
+  return si(buf, sz, (double)d / r->dt_s, unit);
+}
+
+static const char *rate(char *buf, size_t sz, const rate_ctx_t *r, uint32_t idx, const char *unit) {
+  return per_s(buf, sz, r, delta(r, idx), unit);
 }
 
 static const char *pct(char *buf, size_t sz, const rate_ctx_t *r, uint32_t idx) {
@@ -195,84 +220,186 @@ static const char *pct(char *buf, size_t sz, const rate_ctx_t *r, uint32_t idx) 
   return buf;
 }
 
-static void activity(char *out, size_t sz, const rate_ctx_t *r) {
+/* The main counters of a tile, per second. The compact form folds the
+   verify tile's failures into "bad" and leaves overruns to the link table
+   (the totals break both down). */
+static void activity(char *out, size_t sz, const rate_ctx_t *r, int wide) {
   char a[24], b[24], c[24], d[24], e[24], f[24];
   const sl_snapshot_tile_t *t = r->b;
   switch (t->kind) {
   case SL_TILE_NET:
-    snprintf(out, sz, "rx %s  pub %s  malformed %s  bytes %s", rate(a, sizeof a, r, SL_M_NET_RX_PKTS, ""),
+    snprintf(out, sz, "rx %s pub %s bad %s%s%s", rate(a, sizeof a, r, SL_M_NET_RX_PKTS, ""),
              rate(b, sizeof b, r, SL_M_NET_PUBLISHED, ""), rate(c, sizeof c, r, SL_M_NET_RX_MALFORMED, ""),
-             rate(d, sizeof d, r, SL_M_NET_RX_BYTES, "B"));
+             wide ? " bytes " : "", wide ? rate(d, sizeof d, r, SL_M_NET_RX_BYTES, "B") : "");
     break;
   case SL_TILE_VERIFY:
-    snprintf(out, sz, "in %s  verified %s  dedup %s  sigfail %s  parsefail %s  overrun %s",
-             rate(a, sizeof a, r, SL_M_VERIFY_IN_FRAGS, ""), rate(b, sizeof b, r, SL_M_VERIFY_VERIFIED, ""),
-             rate(c, sizeof c, r, SL_M_VERIFY_DEDUP_DROP, ""),
-             rate(d, sizeof d, r, SL_M_VERIFY_SIGVERIFY_FAIL, ""),
-             rate(e, sizeof e, r, SL_M_VERIFY_PARSE_FAIL, ""), rate(f, sizeof f, r, SL_M_VERIFY_OVERRUN, ""));
+    if (wide) {
+      snprintf(out, sz, "in %s ok %s dup %s sigfail %s parsefail %s overrun %s",
+               rate(a, sizeof a, r, SL_M_VERIFY_IN_FRAGS, ""), rate(b, sizeof b, r, SL_M_VERIFY_VERIFIED, ""),
+               rate(c, sizeof c, r, SL_M_VERIFY_DEDUP_DROP, ""),
+               rate(d, sizeof d, r, SL_M_VERIFY_SIGVERIFY_FAIL, ""),
+               rate(e, sizeof e, r, SL_M_VERIFY_PARSE_FAIL, ""), rate(f, sizeof f, r, SL_M_VERIFY_OVERRUN, ""));
+    } else {
+      snprintf(out, sz, "in %s ok %s dup %s bad %s", rate(a, sizeof a, r, SL_M_VERIFY_IN_FRAGS, ""),
+               rate(b, sizeof b, r, SL_M_VERIFY_VERIFIED, ""), rate(c, sizeof c, r, SL_M_VERIFY_DEDUP_DROP, ""),
+               per_s(d, sizeof d, r,
+                     delta(r, SL_M_VERIFY_SIGVERIFY_FAIL) + delta(r, SL_M_VERIFY_PARSE_FAIL), ""));
+    }
+    break;
+  case SL_TILE_SINK:
+    snprintf(out, sz, "txn %s lat %s p99 %s", rate(a, sizeof a, r, SL_M_SINK_TXNS, ""),
+             dur(b, sizeof b, (double)t->v[SL_M_SINK_LATENCY_NS]),
+             dur(c, sizeof c, (double)t->v[SL_M_SINK_LATENCY_P99_NS]));
+    break;
+  case SL_TILE_METRIC:
+    snprintf(out, sz, "scrapes %s conns %" PRIu64 " dropped %" PRIu64,
+             rate(a, sizeof a, r, SL_M_METRIC_SERVED, ""), t->v[SL_M_METRIC_CONNECTIONS],
+             t->v[SL_M_METRIC_DROPPED]);
     break;
   default:
-    snprintf(out, sz, "txn %s  bytes %s  latency %s (p99 %s)", rate(a, sizeof a, r, SL_M_SINK_TXNS, ""),
-             rate(b, sizeof b, r, SL_M_SINK_BYTES, "B"),
-             dur(c, sizeof c, (double)t->v[SL_M_SINK_LATENCY_NS]),
-             dur(d, sizeof d, (double)t->v[SL_M_SINK_LATENCY_P99_NS]));
+    snprintf(out, sz, "-");
   }
 }
 
-static void print_table(FILE *f, const sl_snapshot_t *prev, const sl_snapshot_t *cur) {
-  int same = prev && prev->tile_cnt == cur->tile_cnt && prev->link_cnt == cur->link_cnt &&
-             prev->created_wall_ns == cur->created_wall_ns;
-  double dt_s = same ? (double)(cur->taken_ns - prev->taken_ns) / 1e9 : 0;
-  uint64_t up_s = cur->taken_wall_ns > cur->created_wall_ns
-                      ? (cur->taken_wall_ns - cur->created_wall_ns) / 1000000000ull
-                      : 0;
-  fprintf(f, "instance %s  supervisor pid %d (%s)  net %s  up %" PRIu64 ":%02u:%02u  %s%s\n",
-          cur->name, (int)cur->creator_pid, !cur->alive ? "gone" : cur->stop ? "draining" : "running",
-          sl_snapshot_provider_name(cur->provider), up_s / 3600, (unsigned)(up_s / 60 % 60),
-          (unsigned)(up_s % 60), cur->path, cur->is_huge ? "" : " (no hugepages)");
-  if (dt_s > 0) fprintf(f, "rates over the last %.2f s\n", dt_s);
-  fputc('\n', f);
-  fprintf(f, "%-10s %-9s %8s %4s %9s %-9s %6s %6s  %s\n", "TILE", "STATE", "PID", "CPU", "HEARTBEAT",
-          "MODE", "BUSY%", "BP%", "ACTIVITY");
+static void frame_tiles(frame_t *f, const sl_snapshot_t *prev, const sl_snapshot_t *cur, double dt_s) {
+  if (f->wide)
+    emit(f, "%-10s %-8s %7s %3s %7s %-8s %5s %5s %s", "TILE", "STATE", "PID", "CPU", "HB", "MODE",
+         "BUSY%", "BP%", "PER SECOND");
+  else
+    emit(f, "%-9s %-8s %7s %7s %5s %s", "TILE", "STATE", "PID", "HB", "BUSY%", "PER SECOND");
   for (uint32_t id = 0; id < cur->tile_cnt; id++) {
     const sl_snapshot_tile_t *t = &cur->tile[id];
-    rate_ctx_t r = {same ? &prev->tile[id] : NULL, t, dt_s};
+    rate_ctx_t r = {prev ? &prev->tile[id] : NULL, t, dt_s};
     char hb[16], busy[16], bp[16], act[256];
     if (t->heartbeat_age_ns < 0) snprintf(hb, sizeof hb, "-");
     else dur(hb, sizeof hb, (double)t->heartbeat_age_ns);
-    activity(act, sizeof act, &r);
-    fprintf(f, "%-10s %-9s %8" PRId64 " %4" PRId64 " %9s %-9s %6s %6s  %s\n", t->name,
-            sl_tile_state_name(t->v[SL_M_STATE]), t->pid, t->cpu, hb, t->mode[0] ? t->mode : "-",
-            pct(busy, sizeof busy, &r, SL_M_BUSY_NS), pct(bp, sizeof bp, &r, SL_M_BACKPRESSURE_NS), act);
+    activity(act, sizeof act, &r, f->cols >= MON_FULL_COLS);
+    pct(busy, sizeof busy, &r, SL_M_BUSY_NS);
+    if (f->wide)
+      emit(f, "%-10s %-8s %7" PRId64 " %3" PRId64 " %7s %-8s %5s %5s %s", t->name,
+           sl_tile_state_name(t->v[SL_M_STATE]), t->pid, t->cpu, hb, t->mode[0] ? t->mode : "-", busy,
+           pct(bp, sizeof bp, &r, SL_M_BACKPRESSURE_NS), act);
+    else
+      emit(f, "%-9s %-8s %7" PRId64 " %7s %5s %s", t->name, sl_tile_state_name(t->v[SL_M_STATE]),
+           t->pid, hb, busy, act);
   }
-  fprintf(f, "\n%-16s %12s %10s %6s  %-10s %12s %8s %13s %13s\n", "LINK", "PUBLISHED", "PUB/S", "BP",
-          "CONSUMER", "CONSUMED", "LAG", "OVERRUN_POLL", "OVERRUN_READ");
+}
+
+static void frame_links(frame_t *f, const sl_snapshot_t *prev, const sl_snapshot_t *cur, double dt_s) {
+  if (f->wide)
+    emit(f, "%-16s %13s %9s %8s  %-10s %13s %9s %12s %12s", "LINK", "PUBLISHED", "PUB/S", "BP",
+         "CONSUMER", "CONSUMED", "LAG", "OVERRUN", "OVERRUN_RD");
+  else
+    emit(f, "%-15s %11s %7s  %-9s %11s %8s %8s", "LINK", "PUBLISHED", "PUB/S", "CONSUMER", "CONSUMED",
+         "LAG", "OVERRUN");
   for (uint32_t i = 0; i < cur->link_cnt; i++) {
     const sl_snapshot_link_t *l = &cur->link[i];
-    char ps[24] = "-", tmp[24];
-    if (same && dt_s > 0 && l->seq >= prev->link[i].seq)
-      snprintf(ps, sizeof ps, "%s", si(tmp, sizeof tmp, (double)(l->seq - prev->link[i].seq) / dt_s, ""));
+    char ps[24] = "-";
+    if (prev && dt_s > 0 && l->seq >= prev->link[i].seq)
+      si(ps, sizeof ps, (double)(l->seq - prev->link[i].seq) / dt_s, "");
     for (uint32_t c = 0; c < l->cons_cnt; c++) {
       const sl_snapshot_cons_t *sc = &l->cons[c];
-      int64_t lag = (int64_t)(l->seq - sc->seq);
-      if (!c)
-        fprintf(f, "%-16s %12" PRIu64 " %10s %6" PRIu64 "  ", l->name, l->seq, ps, l->backpressure_cnt);
+      uint64_t lag = l->seq > sc->seq ? l->seq - sc->seq : 0;
+      char pub[24] = "", bpc[24] = "";
+      if (!c) {
+        snprintf(pub, sizeof pub, "%" PRIu64, l->seq);
+        snprintf(bpc, sizeof bpc, "%" PRIu64, l->backpressure_cnt);
+      }
+      if (f->wide)
+        emit(f, "%-16s %13s %9s %8s  %-10s %13" PRIu64 " %9" PRIu64 " %12" PRIu64 " %12" PRIu64,
+             c ? "" : l->name, pub, c ? "" : ps, bpc, sc->tile, sc->frags, lag, sc->overrun_poll,
+             sc->overrun_read);
       else
-        fprintf(f, "%-16s %12s %10s %6s  ", "", "", "", "");
-      fprintf(f, "%-10s %12" PRIu64 " %8" PRIu64 " %13" PRIu64 " %13" PRIu64 "\n", sc->tile, sc->frags,
-              lag > 0 ? (uint64_t)lag : 0, sc->overrun_poll, sc->overrun_read);
+        emit(f, "%-15s %11s %7s  %-9s %11" PRIu64 " %8" PRIu64 " %8" PRIu64, c ? "" : l->name, pub,
+             c ? "" : ps, sc->tile, sc->frags, lag, sc->overrun_poll + sc->overrun_read);
     }
   }
+}
+
+/* One frame from one snapshot (and the previous one, for rates). */
+static void frame_build(frame_t *f, const sl_snapshot_t *prev, const sl_snapshot_t *cur) {
+  f->cnt = 0;
+  f->wide = f->cols >= MON_WIDE_COLS;
+  int same = prev && prev->tile_cnt == cur->tile_cnt && prev->link_cnt == cur->link_cnt &&
+             prev->created_wall_ns == cur->created_wall_ns;
+  double dt_s = same ? (double)(cur->taken_ns - prev->taken_ns) / 1e9 : 0;
+  if (!same) prev = NULL;
+  uint64_t up_s = cur->taken_wall_ns > cur->created_wall_ns
+                      ? (cur->taken_wall_ns - cur->created_wall_ns) / 1000000000ull
+                      : 0;
+  char rates[48] = "";
+  if (dt_s > 0) snprintf(rates, sizeof rates, "  rates over the last %.2f s", dt_s);
+  emit(f, "%s  pid %d %s  %s  up %" PRIu64 ":%02u:%02u%s", cur->name, (int)cur->creator_pid,
+       !cur->alive ? "gone" : cur->stop ? "draining" : "running",
+       sl_snapshot_provider_name(cur->provider), up_s / 3600, (unsigned)(up_s / 60 % 60),
+       (unsigned)(up_s % 60), rates);
+  emit(f, "%s%s", cur->path, cur->is_huge ? "" : " (no hugepages)");
+  emit(f, "%s", "");
+  frame_tiles(f, prev, cur, dt_s);
+  emit(f, "%s", "");
+  frame_links(f, prev, cur, dt_s);
+  emit(f, "%s", "");
   const uint64_t *n = cur->total[SL_TILE_NET], *v = cur->total[SL_TILE_VERIFY],
                  *s = cur->total[SL_TILE_SINK];
-  fprintf(f,
-          "\nTOTALS  net: rx_pkts %" PRIu64 " published %" PRIu64 " rx_malformed %" PRIu64
-          "  verify: in_frags %" PRIu64 " verified %" PRIu64 " dedup_drop %" PRIu64
-          " sigverify_fail %" PRIu64 " parse_fail %" PRIu64 " overrun %" PRIu64 "  sink: txns %" PRIu64
-          " bytes %" PRIu64 "\n",
-          n[SL_M_NET_RX_PKTS], n[SL_M_NET_PUBLISHED], n[SL_M_NET_RX_MALFORMED], v[SL_M_VERIFY_IN_FRAGS],
-          v[SL_M_VERIFY_VERIFIED], v[SL_M_VERIFY_DEDUP_DROP], v[SL_M_VERIFY_SIGVERIFY_FAIL],
-          v[SL_M_VERIFY_PARSE_FAIL], v[SL_M_VERIFY_OVERRUN], s[SL_M_SINK_TXNS], s[SL_M_SINK_BYTES]);
+  emit(f, "TOTALS  net: rx_pkts %" PRIu64 " published %" PRIu64 " rx_malformed %" PRIu64,
+       n[SL_M_NET_RX_PKTS], n[SL_M_NET_PUBLISHED], n[SL_M_NET_RX_MALFORMED]);
+  emit(f, "  verify: in_frags %" PRIu64 " verified %" PRIu64 " dedup_drop %" PRIu64,
+       v[SL_M_VERIFY_IN_FRAGS], v[SL_M_VERIFY_VERIFIED], v[SL_M_VERIFY_DEDUP_DROP]);
+  emit(f, "          sigverify_fail %" PRIu64 " parse_fail %" PRIu64 " overrun %" PRIu64,
+       v[SL_M_VERIFY_SIGVERIFY_FAIL], v[SL_M_VERIFY_PARSE_FAIL], v[SL_M_VERIFY_OVERRUN]);
+  emit(f, "  sink: txns %" PRIu64 " bytes %" PRIu64 " pcap_written %" PRIu64, s[SL_M_SINK_TXNS],
+       s[SL_M_SINK_BYTES], s[SL_M_SINK_PCAP_WRITTEN]);
+}
+
+/* Off a terminal: the frame as plain lines, nothing clipped. */
+static void frame_print(FILE *out, const frame_t *f) {
+  for (uint32_t i = 0; i < f->cnt; i++) fprintf(out, "%s\n", f->line[i]);
+}
+
+/* On a terminal: home, then each line cleared and written clipped to one
+   column short of the width (so the cursor never reaches the auto-wrap
+   margin), the rest of the screen cleared; never more lines than rows, and
+   no newline after the last row (which would scroll). */
+static void frame_draw(FILE *out, const frame_t *f, uint32_t rows) {
+  uint32_t width = f->cols > 1 ? f->cols - 1 : 1;
+  uint32_t shown = f->cnt <= rows ? f->cnt : rows;
+  fputs("\033[H", out);
+  for (uint32_t i = 0; i < shown; i++) {
+    char more[64];
+    const char *text = f->line[i];
+    if (shown < f->cnt && i == shown - 1) {
+      snprintf(more, sizeof more, "... %u more lines: enlarge the terminal", f->cnt - shown + 1);
+      text = more;
+    }
+    fprintf(out, "\033[2K%.*s%s", (int)width, text, i + 1 < shown ? "\r\n" : "");
+  }
+  fputs("\033[J", out);
+}
+
+/* The terminal's size; 0 if it cannot be had. */
+static void term_size(uint32_t *cols, uint32_t *rows) {
+  struct winsize ws;
+  if (!ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_col && ws.ws_row) {
+    *cols = ws.ws_col;
+    *rows = ws.ws_row;
+  } else {
+    *cols = MON_DEFAULT_COLS;
+    *rows = 0;
+  }
+}
+
+/* Alternate screen and a hidden cursor while the live table runs; both
+   restored on every way out of watch(). */
+static void term_enter(FILE *out) { fputs("\033[?1049h\033[?25l\033[H\033[2J", out); }
+static void term_leave(FILE *out) {
+  fputs("\033[?25h\033[?1049l", out);
+  fflush(out);
+}
+
+/* Waits ms, or less if a signal comes (stop, resize). */
+static void mon_wait(uint64_t ms) {
+  mon_wake = 0;
+  if (!mon_stop && !mon_resized) sl_sleep_ns(ms * 1000000ull, &mon_wake);
 }
 
 /* ------------------------------------------------------------------ */
@@ -290,37 +417,67 @@ static int print_prom(const sl_snapshot_t *s) {
   return rc;
 }
 
+static void set_handlers(struct sigaction *old) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sigemptyset(&sa.sa_mask);
+  sa.sa_handler = on_stop; /* no SA_RESTART: the wait ends at once */
+  sigaction(SIGINT, &sa, &old[0]);
+  sigaction(SIGTERM, &sa, &old[1]);
+  sigaction(SIGHUP, &sa, &old[2]);
+  sa.sa_handler = on_winch;
+  sigaction(SIGWINCH, &sa, &old[3]);
+}
+
+static void restore_handlers(const struct sigaction *old) {
+  sigaction(SIGINT, &old[0], NULL);
+  sigaction(SIGTERM, &old[1], NULL);
+  sigaction(SIGHUP, &old[2], NULL);
+  sigaction(SIGWINCH, &old[3], NULL);
+}
+
 /* The live views: table or NDJSON each interval until the instance stops
    or a signal comes. */
-static int watch(const mon_opts_t *o, const sl_wksp_t *w, sl_snapshot_t *prev, sl_snapshot_t *cur) {
-  sl_prom_server_t srv;
-  memset(&srv, 0, sizeof srv);
-  sl_err_t err;
-  if (o->listen && sl_prom_server_open(&srv, o->listen, &err)) {
-    fprintf(stderr, "sluice monitor: %s\n", err.msg);
-    return 1;
-  }
-  struct sigaction sa, old_int, old_term;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal; /* no SA_RESTART: the wait ends at once */
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
-  int tty = isatty(STDOUT_FILENO);
+static int watch(const mon_opts_t *o, const sl_wksp_t *w, sl_snapshot_t *prev, sl_snapshot_t *cur,
+                 frame_t *f) {
+  struct sigaction old[4];
+  set_handlers(old);
+  int tty = !o->json && isatty(STDOUT_FILENO);
   FILE *note = o->json ? stderr : stdout; /* keep NDJSON on stdout pure */
+  sl_err_t err;
   int rc = 0, have_prev = 0;
+  uint32_t rows = 0;
+  f->cols = MON_DEFAULT_COLS;
+  if (tty) {
+    term_size(&f->cols, &rows);
+    term_enter(stdout);
+  }
   if (!o->json) {
     /* The first rates need a second snapshot: take it soon. */
     have_prev = !take(w, prev, &err);
-    mon_wait(o->interval_ms < MON_SAMPLE_MS ? o->interval_ms : MON_SAMPLE_MS, &srv, w);
+    mon_wait(o->interval_ms < MON_SAMPLE_MS ? o->interval_ms : MON_SAMPLE_MS);
   }
   while (!mon_stop) {
+    if (mon_resized && tty) {
+      mon_resized = 0;
+      term_size(&f->cols, &rows);
+      if (have_prev) { /* redraw the last frame at the new size at once */
+        frame_build(f, NULL, prev);
+        frame_draw(stdout, f, rows);
+        fflush(stdout);
+      }
+    }
+    /* The way out is reported on the normal screen, after leaving. */
     if (instance_gone(w)) {
+      if (tty) term_leave(stdout);
+      tty = 0;
       fprintf(note, "instance %s stopped\n", w->name);
       break;
     }
     if (take(w, cur, &err)) {
       if (instance_gone(w)) continue; /* reported above */
+      if (tty) term_leave(stdout);
+      tty = 0;
       fprintf(stderr, "sluice monitor: %s\n", err.msg);
       rc = 1;
       break;
@@ -328,20 +485,20 @@ static int watch(const mon_opts_t *o, const sl_wksp_t *w, sl_snapshot_t *prev, s
     if (o->json) {
       sl_snapshot_json(cur, stdout);
     } else {
-      if (tty) fputs("\033[H\033[2J", stdout); /* home + clear */
-      else fputs("\n", stdout);
-      print_table(stdout, have_prev ? prev : NULL, cur);
+      frame_build(f, have_prev ? prev : NULL, cur);
+      if (!tty) fputc('\n', stdout);
+      if (tty) frame_draw(stdout, f, rows);
+      else frame_print(stdout, f);
       sl_snapshot_t *t = prev;
       prev = cur;
       cur = t;
       have_prev = 1;
     }
     fflush(stdout);
-    mon_wait(o->interval_ms, &srv, w);
+    mon_wait(o->interval_ms);
   }
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
-  sl_prom_server_close(&srv);
+  if (tty) term_leave(stdout);
+  restore_handlers(old);
   return rc;
 }
 
@@ -349,7 +506,7 @@ int sl_cmd_monitor(int argc, char **argv) {
   mon_opts_t o;
   int rc = parse_args(argc, argv, &o);
   if (rc >= 0) return rc;
-  mon_stop = 0;
+  mon_stop = mon_resized = mon_wake = 0;
 
   /* The name (and where to look) come from --name, else the config. */
   static sl_config_t cfg;
@@ -388,11 +545,12 @@ int sl_cmd_monitor(int argc, char **argv) {
   }
 
   sl_snapshot_t *a = malloc(sizeof *a), *b = malloc(sizeof *b);
-  if (!a || !b) {
+  frame_t *f = malloc(sizeof *f);
+  if (!a || !b || !f) {
     fprintf(stderr, "sluice monitor: out of memory for snapshots\n");
     rc = 1;
   } else if (!o.once && !o.prom) {
-    rc = watch(&o, &w, a, b);
+    rc = watch(&o, &w, a, b, f);
   } else if (take(&w, a, &err)) {
     fprintf(stderr, "sluice monitor: %s\n", err.msg);
     rc = 1;
@@ -404,12 +562,17 @@ int sl_cmd_monitor(int argc, char **argv) {
     uint64_t ms = o.interval_ms < MON_SAMPLE_MS ? o.interval_ms : MON_SAMPLE_MS;
     sl_sleep_ns(ms * 1000000ull, NULL);
     int second = !take(&w, b, &err);
-    print_table(stdout, second ? a : NULL, second ? b : a);
+    uint32_t rows;
+    f->cols = MON_DEFAULT_COLS;
+    if (isatty(STDOUT_FILENO)) term_size(&f->cols, &rows);
+    frame_build(f, second ? a : NULL, second ? b : a);
+    frame_print(stdout, f);
     rc = 0;
   }
   fflush(stdout);
   free(a);
   free(b);
+  free(f);
   sl_wksp_leave(&w);
   return rc;
 }

@@ -12,8 +12,9 @@
 #include <unistd.h>
 
 #include "app/preflight.h"
-#include "app/prom.h"
 #include "shmem/wksp.h"
+#include "tiles/metric/metric_http.h"
+#include "tiles/metric/metric_tile.h"
 #include "tiles/net/iface.h"
 #include "tiles/net/net_tile.h"
 #include "tiles/net/port_owner.h"
@@ -94,8 +95,7 @@ typedef struct {
   sl_net_xdp_t xdp;
   int xdp_up;
   sl_net_uring_prep_t *uring[SL_NET_TILE_MAX]; /* io_uring providers until their tile takes them */
-  sl_prom_server_t prom;
-  int prom_up;
+  int metric_fd; /* the metric tile's listening socket until it is forked; else -1 */
 } sup_t;
 
 static sl_net_pool_t tile_pool(const sup_t *s, uint32_t i) {
@@ -198,8 +198,10 @@ static int open_uring_rx(sl_net_rx_t *rx, void *arg, const sl_tile_t *t, const s
 }
 
 static const sl_tile_ops_t *tile_ops(uint32_t kind) {
-  return kind == SL_TILE_NET ? &sl_net_tile_ops : kind == SL_TILE_VERIFY ? &sl_verify_tile_ops
-                                                                         : &sl_sink_tile_ops;
+  return kind == SL_TILE_NET      ? &sl_net_tile_ops
+         : kind == SL_TILE_VERIFY ? &sl_verify_tile_ops
+         : kind == SL_TILE_SINK   ? &sl_sink_tile_ops
+                                  : &sl_metric_tile_ops;
 }
 
 /* In the child, right after fork. Never returns. */
@@ -214,7 +216,6 @@ static void tile_child(sup_t *s, uint32_t id, pid_t parent) {
   signal(SIGTERM, SIG_IGN);
   signal(SIGHUP, SIG_IGN);
   signal(SIGCHLD, SIG_DFL);
-  if (s->prom_up) sl_prom_server_close(&s->prom);
 
   const sup_tile_t *st = &s->tile[id];
   char comm[16];
@@ -240,6 +241,10 @@ static void tile_child(sup_t *s, uint32_t id, pid_t parent) {
   t.cfg = s->cfg;
   t.topo = s->topo;
   t.user = s->cfg->user;
+  /* Only the metric tile keeps the /metrics socket. */
+  t.listen_fd = -1;
+  if (s->metric_fd >= 0 && st->kind == SL_TILE_METRIC) t.listen_fd = s->metric_fd;
+  else if (s->metric_fd >= 0) close(s->metric_fd);
   sl_net_provider_t prov;
   if (st->kind == SL_TILE_NET) {
     prov = s->xdp_up ? (sl_net_provider_t){open_xdp_rx, &s->xdp}
@@ -353,10 +358,7 @@ static int watch(sup_t *s, const uint64_t *born) {
       kill_all(s);
       return 1;
     }
-    if (s->prom_up)
-      sl_prom_server_poll(&s->prom, &s->wksp, SUP_WATCH_MS);
-    else
-      sl_sleep_ns(SUP_WATCH_MS * 1000000ull, NULL);
+    sl_sleep_ns(SUP_WATCH_MS * 1000000ull, NULL);
   }
   return 0;
 }
@@ -391,8 +393,9 @@ int sl_supervise(const sl_config_t *cfg) {
   sup_t *s = &sup;
   memset(s, 0, sizeof *s);
   s->cfg = cfg;
+  s->metric_fd = -1;
   sl_err_t err = {{0}};
-  uint32_t tile_cnt = cfg->layout.net_tile_count + cfg->layout.verify_tile_count + 1;
+  uint32_t tile_cnt = cfg->layout.net_tile_count + cfg->layout.verify_tile_count + 1; /* the metric tile floats */
 
   static int32_t cpus[SL_CPU_MAX];
   uint32_t cpu_cnt = 0;
@@ -434,13 +437,12 @@ int sl_supervise(const sl_config_t *cfg) {
     SL_ERR("%s", err.msg);
     goto out;
   }
-  if (*cfg->monitor.prometheus_listen) {
-    if (sl_prom_server_open(&s->prom, cfg->monitor.prometheus_listen, &err)) {
-      SL_ERR("[monitor] prometheus_listen: %s", err.msg);
-      goto out;
-    }
-    s->prom_up = 1;
-    SL_INFO("serving Prometheus metrics on http://%s/metrics", cfg->monitor.prometheus_listen);
+  /* Opened before any tile runs, so a taken port fails the start; served
+     by the metric tile, never here: the supervisor parses no network input. */
+  if (*cfg->monitor.prometheus_listen &&
+      sl_http_listen(cfg->monitor.prometheus_listen, &s->metric_fd, NULL, &err)) {
+    SL_ERR("[monitor] prometheus_listen: %s", err.msg);
+    goto out;
   }
 
   struct sigaction sa;
@@ -454,12 +456,14 @@ int sl_supervise(const sl_config_t *cfg) {
 
   if (start_tiles(s, born)) goto out;
   release_net(s);
+  if (s->metric_fd >= 0) close(s->metric_fd);
+  s->metric_fd = -1;
   rc = watch(s, born);
   log_summary(s);
   if (!rc) SL_INFO("stopped cleanly");
 
 out:
-  if (s->prom_up) sl_prom_server_close(&s->prom);
+  if (s->metric_fd >= 0) close(s->metric_fd);
   release_net(s);
   if (s->xdp_up) sl_net_xdp_close(&s->xdp);
   sl_wksp_remove(&s->wksp);

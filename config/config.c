@@ -185,6 +185,8 @@ static const cfgkey_t KEYS[] = {
     {"shmem", "ring_depth", K_U32, F(shmem.ring_depth), 64, 1u << 20, 1, NULL, NULL, NULL},
     {"verify", "dedup_cache_size", K_U32, F(verify.dedup_cache_size), 1024, 1u << 26, 1, NULL, NULL, NULL},
     {"sink", "pcap", K_STR, F(sink.pcap), .check = NULL},
+    {"sink", "pcap_max_mb", K_U32, F(sink.pcap_max_mb), 0, 1000000, 0, NULL, NULL, NULL},
+    {"sink", "pcap_max_files", K_U32, F(sink.pcap_max_files), 0, 1000000, 0, NULL, NULL, NULL},
     {"log", "level", K_ENUM, F(log.level), .names = LEVEL_NAMES},
     {"log", "file", K_STR, F(log.file), .check = NULL},
     {"monitor", "prometheus_listen", K_STR, F(monitor.prometheus_listen), .check = check_listen},

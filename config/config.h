@@ -58,6 +58,8 @@ typedef struct {
 
   struct {
     char pcap[SL_CFG_STR_MAX]; /* "" = count only */
+    uint32_t pcap_max_mb;      /* rotate past this many millions of bytes; 0 = only at start */
+    uint32_t pcap_max_files;   /* keep at most this many files; 0 = keep every one */
   } sink;
 
   struct {

@@ -8,7 +8,7 @@
    not a consistent snapshot across values.
 
    Indices: 0..15 are common to every tile (SL_M_*), 16..63 depend on the
-   tile kind (SL_M_NET_*, SL_M_VERIFY_*, SL_M_SINK_*). sl_metrics_name gives
+   tile kind (SL_M_NET_*, SL_M_VERIFY_*, SL_M_SINK_*, SL_M_METRIC_*). sl_metrics_name gives
    the name the monitor prints (the names of DESIGN.md's table); an index
    without a name is unused and stays 0. */
 #ifndef SL_SHMEM_METRICS_H
@@ -26,7 +26,7 @@
 #define SL_TILE_MODE_MAX 16u
 
 /* Tile kinds. */
-enum { SL_TILE_NET = 0, SL_TILE_VERIFY = 1, SL_TILE_SINK = 2, SL_TILE_KIND_CNT = 3 };
+enum { SL_TILE_NET = 0, SL_TILE_VERIFY = 1, SL_TILE_SINK = 2, SL_TILE_METRIC = 3, SL_TILE_KIND_CNT = 4 };
 
 /* Values of v[SL_M_STATE]. */
 enum {
@@ -104,7 +104,30 @@ enum {
   SL_M_SINK_PCAP_ERRORS = 23,
   SL_M_SINK_LATENCY_P50_NS = 24, /* gauge: median tsorig -> sink since start (histogram bucket bound) */
   SL_M_SINK_LATENCY_P99_NS = 25, /* gauge: 99th percentile, same */
-  SL_M_SINK_END = 26,
+  SL_M_SINK_LATENCY_SUM_NS = 26, /* sum of every tsorig -> sink latency since start */
+  /* The latency histogram since start, cumulative as Prometheus reads it:
+     v[SL_M_SINK_LATENCY_LE + b] counts the transactions whose latency was
+     <= sl_metrics_latency_le_ns(b); the last bucket (le = +Inf) counts them
+     all. Written together in the sink's housekeeping. */
+  SL_M_SINK_LATENCY_LE = 27,
+  SL_M_SINK_END = 27 + 21, /* SL_M_SINK_LATENCY_LE + SL_METRICS_LATENCY_BUCKETS */
+};
+
+/* Buckets of the sink's latency histogram: 1-2-5 steps from 1 us to 2 s
+   (ts32 latencies wrap at 4.29 s), then +Inf. */
+#define SL_METRICS_LATENCY_BUCKETS 21u
+_Static_assert(SL_M_SINK_LATENCY_LE + SL_METRICS_LATENCY_BUCKETS == SL_M_SINK_END, "latency buckets");
+_Static_assert(SL_M_SINK_END <= SL_METRICS_CNT, "sink metrics fit the block");
+
+/* Metric tile (serves /metrics). */
+enum {
+  SL_M_METRIC_SERVED = 16,      /* responses sent completely */
+  SL_M_METRIC_DROPPED = 17,     /* connections closed before a complete response */
+  SL_M_METRIC_EVICTED = 18,     /* of those, idle ones dropped to make room at the cap */
+  SL_M_METRIC_UNAVAILABLE = 19, /* scrapes answered 503 (no snapshot could be taken) */
+  SL_M_METRIC_CONNECTIONS = 20, /* gauge: client connections open */
+  SL_M_METRIC_RENDER_NS = 21,   /* time spent taking snapshots and rendering them */
+  SL_M_METRIC_END = 22,
 };
 
 /* Metric types, for the Prometheus exposition. */
@@ -157,7 +180,8 @@ static inline uint64_t sl_metrics_get(const sl_metrics_t *m, uint32_t idx) {
 
 /* Schema. */
 
-/* sl_tile_kind_name: "net", "verify", "sink"; NULL for an unknown kind. */
+/* sl_tile_kind_name: "net", "verify", "sink", "metric"; NULL for an unknown
+   kind. */
 const char *sl_tile_kind_name(uint32_t kind);
 /* sl_tile_kind_parse: the kind named name, or -1. */
 int sl_tile_kind_parse(const char *name);
@@ -173,7 +197,26 @@ uint32_t sl_metrics_cnt(uint32_t kind);
 const char *sl_metrics_name(uint32_t kind, uint32_t idx);
 /* sl_metrics_type: SL_METRIC_COUNTER or SL_METRIC_GAUGE for a named index. */
 int sl_metrics_type(uint32_t kind, uint32_t idx);
+/* sl_metrics_prom_name: the Prometheus family v[idx] of a tile of kind is
+   exposed under ("sluice_rx_packets_total"): one family per quantity, so
+   the kinds that count the same thing share a name ("sluice_in_frags_total"
+   for verify and sink); a counter's ends in _total, and a duration kept in
+   nanoseconds (name ending _ns) is exposed in seconds (family ending
+   _seconds or _seconds_total). NULL for an unused index and for values the
+   exposition renders its own way or leaves to the JSON: heartbeat_ns (as
+   an age), pid, cpu, state (as labels), the sink's latency histogram and
+   its interval gauges and percentiles. */
+const char *sl_metrics_prom_name(uint32_t kind, uint32_t idx);
+/* sl_metrics_help: one sentence saying what v[idx] of kind means (the
+   family's, for members that share one), or NULL for an unused index. */
+const char *sl_metrics_help(uint32_t kind, uint32_t idx);
+
 /* sl_metrics_index: the index named name for kind, or -1. */
 int sl_metrics_index(uint32_t kind, const char *name);
+
+/* sl_metrics_latency_le_ns: the upper bound in nanoseconds of latency
+   bucket b (< SL_METRICS_LATENCY_BUCKETS), increasing; UINT64_MAX for the
+   last one (+Inf) and for b out of range. */
+uint64_t sl_metrics_latency_le_ns(uint32_t b);
 
 #endif

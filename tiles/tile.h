@@ -66,7 +66,7 @@ typedef struct {
 
 struct sl_tile {
   const sl_tile_ops_t *ops;
-  uint32_t kind; /* SL_TILE_NET | SL_TILE_VERIFY | SL_TILE_SINK (topo.h) */
+  uint32_t kind; /* SL_TILE_NET | SL_TILE_VERIFY | SL_TILE_SINK | SL_TILE_METRIC */
   uint32_t idx;  /* index within its kind */
   uint32_t id;   /* index in the topology's tile table */
   char name[16]; /* "net:0" */
@@ -80,6 +80,7 @@ struct sl_tile {
   const char *user;  /* drop to this user after init ("" = stay) */
   void *ctx;         /* the tile kind's private state */
   void *net_ctx;     /* net tiles: provider handed over by the supervisor */
+  int listen_fd;     /* metric tile: the /metrics socket the supervisor opened; else -1 */
 };
 
 /* sl_tile_main runs the tile's whole life in the calling process and

@@ -26,7 +26,8 @@ static uint64_t pool_frames(const sl_config_t *cfg) {
 }
 
 uint64_t sl_topo_footprint(const sl_config_t *cfg) {
-  uint32_t n = cfg->layout.net_tile_count, v = cfg->layout.verify_tile_count, tiles = n + v + 1;
+  uint32_t n = cfg->layout.net_tile_count, v = cfg->layout.verify_tile_count;
+  uint32_t tiles = n + v + 1 + (*cfg->monitor.prometheus_listen ? 1 : 0);
   uint64_t depth = cfg->shmem.ring_depth;
   uint64_t fseq = sl_wksp_budget(sl_ring_align(), sizeof(sl_ring_fseq_t));
   /* One page break before the topology and one around each tile's region;
@@ -95,7 +96,8 @@ int sl_topo_build(sl_wksp_t *w, const sl_config_t *cfg, const int32_t *cpus, uin
   memset(t, 0, sizeof *t);
   t->net_cnt = n;
   t->verify_cnt = v;
-  t->tile_cnt = n + v + 1;
+  t->metric_cnt = *cfg->monitor.prometheus_listen ? 1 : 0;
+  t->tile_cnt = n + v + 1 + t->metric_cnt;
   t->sig_seed = sl_wksp_hdr(w)->tag_seed;
   t->ring_depth = cfg->shmem.ring_depth;
   t->link_depth = link_depth(cfg);
@@ -103,9 +105,10 @@ int sl_topo_build(sl_wksp_t *w, const sl_config_t *cfg, const int32_t *cpus, uin
   t->pool_frame_cnt = pool_frames(cfg);
   for (uint32_t id = 0; id < t->tile_cnt; id++) {
     sl_topo_tile_t *tt = &t->tile[id];
-    tt->kind = id < n ? SL_TILE_NET : id < n + v ? SL_TILE_VERIFY : SL_TILE_SINK;
+    tt->kind = id < n ? SL_TILE_NET : id < n + v ? SL_TILE_VERIFY : id == n + v ? SL_TILE_SINK : SL_TILE_METRIC;
     tt->idx = id < n ? id : id < n + v ? id - n : 0;
-    tt->cpu = cpu_cnt ? cpus[id % cpu_cnt] : -1;
+    /* The metric tile floats: it takes no CPU of the plan. */
+    tt->cpu = cpu_cnt && tt->kind != SL_TILE_METRIC ? cpus[id % cpu_cnt] : -1;
   }
   /* Consumers before producers: a ring is made in its producer's region
      with its consumer's line, which must exist by then. */

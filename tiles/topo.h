@@ -38,7 +38,7 @@
 #include "util/limits.h"
 
 #define SL_TOPO_MAGIC 0x4f504f544c53ull /* "SLTOPO" */
-#define SL_TOPO_TILE_MAX (SL_NET_TILE_MAX + SL_VERIFY_TILE_MAX + 1u)
+#define SL_TOPO_TILE_MAX (SL_NET_TILE_MAX + SL_VERIFY_TILE_MAX + 2u) /* + sink + metric */
 #define SL_TOPO_NAME "topo"
 
 /* The net provider the instance resolved to (config "auto" resolved). */
@@ -67,7 +67,7 @@ typedef struct {
   uint64_t magic;
   uint32_t net_cnt;
   uint32_t verify_cnt;
-  uint32_t tile_cnt;     /* net_cnt + verify_cnt + 1; tiles in order net, verify, sink */
+  uint32_t tile_cnt;     /* net_cnt + verify_cnt + 1 + metric_cnt; in order net, verify, sink, metric */
   uint32_t net_provider; /* SL_NET_* */
   uint64_t sig_seed;     /* key of the frag sig hash (sl_frame_sig) */
   uint64_t stop;         /* 0 run, 1 stop intake and drain (supervisor writes) */
@@ -76,7 +76,7 @@ typedef struct {
                             SL_TOPO_LINK_DEPTH_MIN), so a verify tile's share is buffered for as
                             long as a single ring of ring_depth would buffer the whole stream */
   uint32_t frame_sz;     /* pool frame size */
-  uint32_t _pad;
+  uint32_t metric_cnt;   /* 1 with [monitor] prometheus_listen, else 0 */
   uint64_t pool_frame_cnt;                   /* frames in each net tile's pool */
   uint64_t net_ring[SL_NET_TILE_MAX][SL_VERIFY_TILE_MAX]; /* ring offsets, [net][verify] */
   uint64_t pool[SL_NET_TILE_MAX];            /* frame pool offsets (SL_OBJ_UMEM) */
@@ -93,7 +93,8 @@ uint64_t sl_topo_footprint(const sl_config_t *cfg);
 
 /* sl_topo_build allocates and formats every object of cfg's topology in w
    (creator, before fork) and returns the topo in *out. Tile CPUs come from
-   cpus[0..cpu_cnt) in tile order (wrapping), or -1 when cpu_cnt is 0. */
+   cpus[0..cpu_cnt) in tile order (wrapping), or -1 when cpu_cnt is 0; the
+   metric tile, off the data path, always gets -1 (not pinned). */
 int sl_topo_build(sl_wksp_t *w, const sl_config_t *cfg, const int32_t *cpus, uint32_t cpu_cnt,
                   sl_topo_t **out, sl_err_t *err);
 
@@ -103,7 +104,10 @@ sl_topo_t *sl_topo_join(const sl_wksp_t *w);
 
 /* sl_topo_tile_id: index in tile[] of tile (kind, idx). */
 static inline uint32_t sl_topo_tile_id(const sl_topo_t *t, uint32_t kind, uint32_t idx) {
-  return kind == SL_TILE_NET ? idx : kind == SL_TILE_VERIFY ? t->net_cnt + idx : t->net_cnt + t->verify_cnt;
+  return kind == SL_TILE_NET      ? idx
+         : kind == SL_TILE_VERIFY ? t->net_cnt + idx
+         : kind == SL_TILE_SINK   ? t->net_cnt + t->verify_cnt
+                                  : t->net_cnt + t->verify_cnt + 1;
 }
 
 /* sl_topo_metrics: the metrics block of tile id. */

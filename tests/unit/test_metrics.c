@@ -122,6 +122,49 @@ START_TEST(new_rejects_bad_kind_and_delete_unjoins) {
 }
 END_TEST
 
+/* Every value says what it means, and the Prometheus family it goes under
+   follows the conventions: counters end in _total, nanoseconds become
+   seconds, and kinds that share a family agree on its type. */
+START_TEST(prometheus_families_follow_the_conventions) {
+  for (uint32_t k = 0; k < SL_TILE_KIND_CNT; k++)
+    for (uint32_t i = 0; i < sl_metrics_cnt(k); i++) {
+      const char *name = sl_metrics_name(k, i);
+      if (!name) continue;
+      ck_assert_msg(sl_metrics_help(k, i), "%s %s has no help", sl_tile_kind_name(k), name);
+      const char *fam = sl_metrics_prom_name(k, i);
+      if (!fam) continue;
+      size_t fl = strlen(fam), nl = strlen(name);
+      int counter = sl_metrics_type(k, i) == SL_METRIC_COUNTER;
+      int total = fl > 6 && !strcmp(fam + fl - 6, "_total");
+      ck_assert_msg(counter == total, "%s: counter %d, _total %d", fam, counter, total);
+      if (nl > 3 && !strcmp(name + nl - 3, "_ns"))
+        ck_assert_msg(strstr(fam, "_seconds"), "%s (%s) is not in seconds", fam, name);
+      ck_assert_msg(!strstr(fam, "_ns"), "%s", fam);
+      for (uint32_t k2 = 0; k2 < SL_TILE_KIND_CNT; k2++)
+        for (uint32_t j = 0; j < sl_metrics_cnt(k2); j++) {
+          const char *f2 = sl_metrics_prom_name(k2, j);
+          if (f2 && !strcmp(f2, fam)) ck_assert_int_eq(sl_metrics_type(k2, j), sl_metrics_type(k, i));
+        }
+    }
+  ck_assert_str_eq(sl_metrics_prom_name(SL_TILE_VERIFY, SL_M_VERIFY_IN_FRAGS),
+                   sl_metrics_prom_name(SL_TILE_SINK, SL_M_SINK_IN_FRAGS));
+  ck_assert_ptr_null(sl_metrics_prom_name(SL_TILE_NET, SL_M_HEARTBEAT_NS));
+}
+END_TEST
+
+START_TEST(latency_buckets_increase_and_end_at_inf) {
+  for (uint32_t b = 1; b < SL_METRICS_LATENCY_BUCKETS - 1; b++)
+    ck_assert_uint_gt(sl_metrics_latency_le_ns(b), sl_metrics_latency_le_ns(b - 1));
+  ck_assert_uint_eq(sl_metrics_latency_le_ns(0), 1000);
+  ck_assert_uint_eq(sl_metrics_latency_le_ns(SL_METRICS_LATENCY_BUCKETS - 2), 2000000000ull);
+  ck_assert_uint_eq(sl_metrics_latency_le_ns(SL_METRICS_LATENCY_BUCKETS - 1), UINT64_MAX);
+  ck_assert_int_eq(sl_metrics_index(SL_TILE_SINK, "latency_le_1ms"), SL_M_SINK_LATENCY_LE + 9);
+  ck_assert_uint_eq(sl_metrics_latency_le_ns(9), 1000000);
+  ck_assert_int_eq(sl_metrics_index(SL_TILE_SINK, "latency_le_inf"),
+                   SL_M_SINK_LATENCY_LE + SL_METRICS_LATENCY_BUCKETS - 1);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("metrics");
   TCase *tc = tcase_create("core");
@@ -133,6 +176,8 @@ int main(void) {
   tcase_add_test(tc, new_block_is_named_zeroed_and_booting);
   tcase_add_test(tc, set_add_get_and_mode);
   tcase_add_test(tc, new_rejects_bad_kind_and_delete_unjoins);
+  tcase_add_test(tc, prometheus_families_follow_the_conventions);
+  tcase_add_test(tc, latency_buckets_increase_and_end_at_inf);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -1,31 +1,45 @@
 #include "tiles/sink/sink_tile.h"
 
 #include <errno.h>
-#include <pcap/pcap.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
+#include <unistd.h>
 
 #include "shmem/ring.h"
 #include "tiles/frame.h"
+#include "tiles/sink/pcap_out.h"
 #include "util/log.h"
 #include "util/time.h"
 
 #define SINK_BURST 64u
-/* Latency histogram: bucket b counts latencies in [2^b, 2^(b+1)) ns. */
-#define SINK_LAT_BUCKETS 40u
 
 typedef struct {
   sl_ring_cons_t in[SL_VERIFY_TILE_MAX];
   uint32_t in_cnt;
   uint8_t *base;
-  pcap_t *pcap;
-  pcap_dumper_t *dump;
-  uint64_t in_frags, txns, bytes, pcap_written, pcap_errors;
+  int capturing;     /* [sink] pcap is set and pcap is open */
+  int warned;        /* a pcap error was logged */
+  uint64_t in_frags, txns, bytes, pcap_written;
   uint64_t lat_sum, lat_cnt, lat_max; /* this housekeeping interval */
-  uint64_t lat_hist[SINK_LAT_BUCKETS]; /* since start */
+  uint64_t lat_total_ns;               /* since start */
+  uint64_t lat_hist[SL_METRICS_LATENCY_BUCKETS]; /* since start; bucket b alone, not cumulative */
   uint64_t last_flush_ns;
+  sl_pcap_out_t pcap; /* last: large */
 } sink_ctx_t;
+
+/* The rights capture files are made with: the configured user's, when we
+   are root and one is set; else our own ((uid_t)-1). */
+static int capture_owner(const char *user, uid_t *uid, gid_t *gid, sl_err_t *err) {
+  *uid = (uid_t)-1;
+  *gid = (gid_t)-1;
+  if (!user || !*user || geteuid() != 0) return 0;
+  struct passwd *pw = getpwnam(user);
+  if (!pw) return sl_err_set(err, "user = \"%s\": no such user", user);
+  *uid = pw->pw_uid;
+  *gid = pw->pw_gid;
+  return 0;
+}
 
 static int sink_init(sl_tile_t *t, sl_err_t *err) {
   sink_ctx_t *c = calloc(1, sizeof *c);
@@ -35,14 +49,18 @@ static int sink_init(sl_tile_t *t, sl_err_t *err) {
   c->in_cnt = t->topo->verify_cnt;
   for (uint32_t i = 0; i < c->in_cnt; i++)
     if (sl_ring_cons_init(&c->in[i], t->wksp, t->topo->verify_ring[i], 0, err)) return -1;
-  const char *path = t->cfg->sink.pcap;
+  const sl_config_t *cfg = t->cfg;
+  const char *path = cfg->sink.pcap;
   if (*path) {
-    c->pcap = pcap_open_dead(DLT_EN10MB, 65535);
-    if (!c->pcap) return sl_err_set(err, "[sink] pcap: cannot create a pcap handle");
-    c->dump = pcap_dump_open(c->pcap, path);
-    if (!c->dump)
-      return sl_err_set(err, "[sink] pcap = \"%s\": %s (check the directory exists and is writable)",
-                        path, pcap_geterr(c->pcap));
+    uid_t uid;
+    gid_t gid;
+    if (capture_owner(t->user, &uid, &gid, err) ||
+        sl_pcap_out_open(&c->pcap, path, (uint64_t)cfg->sink.pcap_max_mb * 1000000ull,
+                         cfg->sink.pcap_max_files, uid, gid, err))
+      return -1;
+    c->capturing = 1;
+    if (c->pcap.rotated_start)
+      SL_INFO("kept the previous capture as %s.%llu", path, (unsigned long long)c->pcap.rotated_start);
     SL_INFO("writing verified transactions to %s", path);
   }
   return 0;
@@ -52,9 +70,12 @@ static inline void record_latency(sink_ctx_t *c, uint32_t tsorig, uint32_t now) 
   uint64_t lat = (uint32_t)(now - tsorig);
   c->lat_sum += lat;
   c->lat_cnt++;
+  c->lat_total_ns += lat;
   if (lat > c->lat_max) c->lat_max = lat;
-  uint32_t b = lat ? 63u - (uint32_t)__builtin_clzll(lat) : 0;
-  c->lat_hist[b < SINK_LAT_BUCKETS ? b : SINK_LAT_BUCKETS - 1]++;
+  /* The +Inf bucket ends the scan; typical latencies stop within ~8. */
+  uint32_t b = 0;
+  while (lat > sl_metrics_latency_le_ns(b)) b++;
+  c->lat_hist[b]++;
 }
 
 static uint32_t sink_poll(sl_tile_t *t) {
@@ -75,13 +96,7 @@ static uint32_t sink_poll(sl_tile_t *t) {
       sl_frame_t fr;
       c->bytes += sl_frame_parse(frame, m->sz, &fr) == 0 ? fr.payload_sz : m->sz;
       record_latency(c, m->tsorig, now);
-      if (c->dump) {
-        struct pcap_pkthdr h;
-        gettimeofday(&h.ts, NULL);
-        h.caplen = h.len = m->sz;
-        pcap_dump((u_char *)c->dump, &h, frame);
-        c->pcap_written++;
-      }
+      if (c->capturing && !sl_pcap_out_write(&c->pcap, frame, m->sz, sl_wall_ns())) c->pcap_written++;
     }
     /* Reliable link: give the credits back as soon as the burst is done
        (the frames were read, and written to the pcap buffer). */
@@ -100,23 +115,28 @@ static void sink_flush(sl_tile_t *t) {
   sl_metrics_set(m, SL_M_SINK_TXNS, c->txns);
   sl_metrics_set(m, SL_M_SINK_BYTES, c->bytes);
   sl_metrics_set(m, SL_M_SINK_PCAP_WRITTEN, c->pcap_written);
-  sl_metrics_set(m, SL_M_SINK_PCAP_ERRORS, c->pcap_errors);
+  sl_metrics_set(m, SL_M_SINK_PCAP_ERRORS, c->pcap.errors);
   sl_metrics_set(m, SL_M_SINK_OVERRUN, overrun);
   if (c->lat_cnt) {
     sl_metrics_set(m, SL_M_SINK_LATENCY_NS, c->lat_sum / c->lat_cnt);
     sl_metrics_set(m, SL_M_SINK_LATENCY_MAX_NS, c->lat_max);
     c->lat_sum = c->lat_cnt = c->lat_max = 0;
   }
-  /* Cumulative percentiles from the histogram (bucket upper bounds). */
+  /* The histogram as Prometheus reads it (cumulative over buckets), and
+     percentiles from it (the bound of the bucket they fall in; a latency
+     past the last finite bound reports that bound). */
   uint64_t total = 0;
-  for (uint32_t b = 0; b < SINK_LAT_BUCKETS; b++) total += c->lat_hist[b];
+  for (uint32_t b = 0; b < SL_METRICS_LATENCY_BUCKETS; b++) total += c->lat_hist[b];
+  uint64_t acc = 0, p50 = 0, p99 = 0;
+  for (uint32_t b = 0; b < SL_METRICS_LATENCY_BUCKETS; b++) {
+    acc += c->lat_hist[b];
+    sl_metrics_set(m, SL_M_SINK_LATENCY_LE + b, acc);
+    uint64_t le = sl_metrics_latency_le_ns(b < SL_METRICS_LATENCY_BUCKETS - 1 ? b : b - 1);
+    if (total && !p50 && acc * 2 >= total) p50 = le;
+    if (total && !p99 && acc * 100 >= total * 99) p99 = le;
+  }
+  sl_metrics_set(m, SL_M_SINK_LATENCY_SUM_NS, c->lat_total_ns);
   if (total) {
-    uint64_t acc = 0, p50 = 0, p99 = 0;
-    for (uint32_t b = 0; b < SINK_LAT_BUCKETS; b++) {
-      acc += c->lat_hist[b];
-      if (!p50 && acc * 2 >= total) p50 = 2ull << b;
-      if (!p99 && acc * 100 >= total * 99) p99 = 2ull << b;
-    }
     sl_metrics_set(m, SL_M_SINK_LATENCY_P50_NS, p50);
     sl_metrics_set(m, SL_M_SINK_LATENCY_P99_NS, p99);
   }
@@ -126,9 +146,14 @@ static void sink_housekeep(sl_tile_t *t) {
   sink_ctx_t *c = t->ctx;
   for (uint32_t i = 0; i < c->in_cnt; i++) sl_ring_cons_publish(&c->in[i]);
   uint64_t now = sl_now_ns();
-  if (c->dump && now - c->last_flush_ns > 1000000000ull) {
+  if (c->capturing && now - c->last_flush_ns > 1000000000ull) {
     /* Once a second, so a reader of the file sees recent transactions. */
-    if (pcap_dump_flush(c->dump)) c->pcap_errors++;
+    sl_pcap_out_flush(&c->pcap);
+    if (c->pcap.errors && !c->warned)
+      SL_WARN("[sink] pcap = \"%s\": a write or rotation failed (disk full? directory not "
+              "writable?); counted in pcap_errors",
+              t->cfg->sink.pcap);
+    c->warned |= c->pcap.errors != 0;
     c->last_flush_ns = now;
   }
   sink_flush(t);
@@ -144,12 +169,11 @@ static int sink_drained(sl_tile_t *t) {
 static void sink_fini(sl_tile_t *t) {
   sink_ctx_t *c = t->ctx;
   if (!c) return;
-  if (c->dump) {
-    if (pcap_dump_flush(c->dump)) c->pcap_errors++;
-    pcap_dump_close(c->dump);
-    SL_INFO("wrote %lu transactions to %s", (unsigned long)c->pcap_written, t->cfg->sink.pcap);
+  if (c->capturing) {
+    sl_pcap_out_close(&c->pcap);
+    SL_INFO("wrote %lu transactions to %s (%llu rotations)", (unsigned long)c->pcap_written,
+            t->cfg->sink.pcap, (unsigned long long)c->pcap.rotations);
   }
-  if (c->pcap) pcap_close(c->pcap);
   sink_flush(t);
   free(c);
   t->ctx = NULL;

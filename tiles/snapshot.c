@@ -1,9 +1,10 @@
-/* app/snapshot.c: copying an instance's tiles and links out of its
-   workspace, and the snapshot's JSON form. */
-#include "app/snapshot.h"
+/* tiles/snapshot.c: copying an instance's tiles and links out of its
+   workspace. */
+#include "tiles/snapshot.h"
 
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "util/time.h"
@@ -31,9 +32,9 @@ static int take_tile(const sl_wksp_t *w, const sl_topo_t *topo, uint32_t id, sl_
     return sl_err_set(err, "workspace %s: tile %u: metrics offset %" PRIu64 " outside the mapping",
                       w->path, id, off);
   const sl_metrics_t *m = sl_metrics_join(sl_wksp_laddr(w, off));
-  if (!m || m->kind >= SL_TILE_KIND_CNT)
-    return sl_err_set(err, "workspace %s: tile %u: no metrics block at offset %" PRIu64, w->path, id,
-                      off);
+  if (!m || m->kind >= SL_TILE_KIND_CNT || m->kind != tt->kind)
+    return sl_err_set(err, "workspace %s: tile %u: no metrics block of its kind at offset %" PRIu64,
+                      w->path, id, off);
   memset(t, 0, sizeof *t);
   t->kind = m->kind;
   t->idx = m->tile_idx;
@@ -110,9 +111,12 @@ static int take_link(const sl_wksp_t *w, uint64_t off, const char *what, uint32_
   l->reliable = r->reliable;
   l->cons_cnt = r->cons_cnt;
   l->depth = r->depth;
-  const sl_ring_pline_t *p = sl_ring_pline(r);
-  l->seq = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE);
-  l->backpressure_cnt = load(&p->backpressure_cnt);
+  /* Consumers first: what they have read was published before, so the
+     producer line read after them is at least as recent. It is written only
+     in the producer's housekeeping, though, and may still trail a consumer
+     that publishes per burst: a consumer's seq proves the producer got that
+     far. */
+  uint64_t furthest = 0;
   if (l->cons_cnt > SL_SNAP_CONS_MAX) l->cons_cnt = SL_SNAP_CONS_MAX;
   for (uint32_t c = 0; c < l->cons_cnt; c++) {
     const sl_ring_fseq_t *f = sl_ring_fseq(r, c);
@@ -123,7 +127,12 @@ static int take_link(const sl_wksp_t *w, uint64_t off, const char *what, uint32_
     sc->frags = load(&f->frags);
     sc->overrun_poll = load(&f->overrun_poll);
     sc->overrun_read = load(&f->overrun_read);
+    if (sc->seq > furthest) furthest = sc->seq;
   }
+  const sl_ring_pline_t *p = sl_ring_pline(r);
+  l->seq = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE);
+  l->backpressure_cnt = load(&p->backpressure_cnt);
+  if (l->seq < furthest) l->seq = furthest;
   return 0;
 }
 
@@ -136,10 +145,15 @@ int sl_snapshot_take(const sl_wksp_t *w, sl_snapshot_t *s, sl_err_t *err) {
                       "workspace %s: no topology yet (instance starting, or not made by sluice "
                       "run); retry in a moment",
                       w->path);
+  if (!in_map(w, sl_wksp_gaddr(w, topo), sizeof *topo))
+    return sl_err_set(err, "workspace %s: topology outside the mapping", w->path);
   uint32_t n = topo->net_cnt, v = topo->verify_cnt;
-  if (n < 1 || n > SL_NET_TILE_MAX || v < 1 || v > SL_VERIFY_TILE_MAX || topo->tile_cnt != n + v + 1)
-    return sl_err_set(err, "workspace %s: topology has bad tile counts (net %u, verify %u, tiles %u)",
-                      w->path, n, v, topo->tile_cnt);
+  if (n < 1 || n > SL_NET_TILE_MAX || v < 1 || v > SL_VERIFY_TILE_MAX || topo->metric_cnt > 1 ||
+      topo->tile_cnt != n + v + 1 + topo->metric_cnt)
+    return sl_err_set(err,
+                      "workspace %s: topology has bad tile counts (net %u, verify %u, metric %u, "
+                      "tiles %u)",
+                      w->path, n, v, topo->metric_cnt, topo->tile_cnt);
 
   memset(s, 0, offsetof(sl_snapshot_t, tile));
   copy_name(s->name, h->name, sizeof s->name);
@@ -154,21 +168,23 @@ int sl_snapshot_take(const sl_wksp_t *w, sl_snapshot_t *s, sl_err_t *err) {
   s->tile_cnt = topo->tile_cnt;
   s->link_cnt = n * v + v;
 
-  for (uint32_t id = 0; id < s->tile_cnt; id++)
+  /* Downstream first (topology order is upstream first), so a count a
+     consumer reports never runs ahead of its producer's in one snapshot. */
+  for (uint32_t id = s->tile_cnt; id-- > 0;)
     if (take_tile(w, topo, id, &s->tile[id], err)) return -1;
+  /* Downstream first here too: the verify rings, then the net rings. */
   char cons[SL_TILE_NAME_MAX];
-  for (uint32_t i = 0; i < n; i++)
-    for (uint32_t j = 0; j < v; j++) {
+  for (uint32_t i = v; i-- > 0;)
+    if (take_link(w, topo->verify_ring[i], "verify", i, "sink:0", &s->link[n * v + i], err)) return -1;
+  for (uint32_t i = n; i-- > 0;)
+    for (uint32_t j = v; j-- > 0;) {
       snprintf(cons, sizeof cons, "verify:%u", j);
       if (take_link(w, topo->net_ring[i][j], "net", i, cons, &s->link[i * v + j], err)) return -1;
     }
-  for (uint32_t i = 0; i < v; i++)
-    if (take_link(w, topo->verify_ring[i], "verify", i, "sink:0", &s->link[n * v + i], err)) return -1;
 
   /* Taken after the values, so every heartbeat read is in the past. */
   s->taken_ns = sl_now_ns();
   s->taken_wall_ns = sl_wall_ns();
-  s->alive = sl_wksp_alive(w);
   memset(s->total, 0, sizeof s->total);
   for (uint32_t id = 0; id < s->tile_cnt; id++) {
     sl_snapshot_tile_t *t = &s->tile[id];
@@ -189,100 +205,4 @@ const sl_snapshot_tile_t *sl_snapshot_tile_find(const sl_snapshot_t *s, const ch
 
 const char *sl_snapshot_provider_name(uint32_t provider) {
   return provider == SL_NET_XDP ? "xdp" : provider == SL_NET_IO_URING ? "io_uring" : "none";
-}
-
-/* ------------------------------------------------------------------ */
-/* JSON                                                                */
-
-static void json_str(FILE *f, const char *str) {
-  fputc('"', f);
-  for (const unsigned char *p = (const unsigned char *)str; *p; p++) {
-    if (*p == '"' || *p == '\\') fprintf(f, "\\%c", *p);
-    else if (*p < 0x20) fprintf(f, "\\u%04x", *p);
-    else fputc(*p, f);
-  }
-  fputc('"', f);
-}
-
-/* Gauges may hold a signed value (cpu -1); counters are unsigned. */
-static void json_metric(FILE *f, uint32_t kind, uint32_t idx, uint64_t val) {
-  fprintf(f, ",\"%s\":", sl_metrics_name(kind, idx));
-  if (sl_metrics_type(kind, idx) == SL_METRIC_GAUGE) fprintf(f, "%" PRId64, (int64_t)val);
-  else fprintf(f, "%" PRIu64, val);
-}
-
-static void json_tile(FILE *f, const sl_snapshot_tile_t *t) {
-  fputs("{\"name\":", f);
-  json_str(f, t->name);
-  fprintf(f, ",\"kind\":\"%s\",\"idx\":%u,\"mode\":", sl_tile_kind_name(t->kind), t->idx);
-  json_str(f, t->mode);
-  fprintf(f, ",\"state\":\"%s\",\"pid\":%" PRId64 ",\"cpu\":%" PRId64 ",\"heartbeat_age_ms\":",
-          sl_tile_state_name(t->v[SL_M_STATE]), t->pid, t->cpu);
-  if (t->heartbeat_age_ns < 0) fputs("null", f);
-  else fprintf(f, "%.3f", (double)t->heartbeat_age_ns / 1e6);
-  for (uint32_t i = 0; i < sl_metrics_cnt(t->kind); i++) {
-    if (!sl_metrics_name(t->kind, i) || i == SL_M_STATE || i == SL_M_PID || i == SL_M_CPU) continue;
-    json_metric(f, t->kind, i, t->v[i]);
-  }
-  fputc('}', f);
-}
-
-static void json_link(FILE *f, const sl_snapshot_link_t *l) {
-  fputs("{\"name\":", f);
-  json_str(f, l->name);
-  fputs(",\"producer\":", f);
-  json_str(f, l->producer);
-  fprintf(f,
-          ",\"reliable\":%s,\"depth\":%" PRIu64 ",\"published\":%" PRIu64
-          ",\"backpressure_cnt\":%" PRIu64 ",\"consumers\":[",
-          l->reliable ? "true" : "false", l->depth, l->seq, l->backpressure_cnt);
-  for (uint32_t c = 0; c < l->cons_cnt; c++) {
-    const sl_snapshot_cons_t *sc = &l->cons[c];
-    /* Both lines are published in housekeeping, so the producer's may
-       trail the consumer's: a negative lag is shown as 0. */
-    int64_t lag = (int64_t)(l->seq - sc->seq);
-    fprintf(f, "%s{\"tile\":", c ? "," : "");
-    json_str(f, sc->tile);
-    fprintf(f,
-            ",\"seq\":%" PRIu64 ",\"consumed\":%" PRIu64 ",\"lag\":%" PRIu64
-            ",\"overrun_poll\":%" PRIu64 ",\"overrun_read\":%" PRIu64 "}",
-            sc->seq, sc->frags, lag > 0 ? (uint64_t)lag : 0, sc->overrun_poll, sc->overrun_read);
-  }
-  fputs("]}", f);
-}
-
-int sl_snapshot_json(const sl_snapshot_t *s, FILE *f) {
-  fputs("{\"instance\":{\"name\":", f);
-  json_str(f, s->name);
-  fprintf(f, ",\"pid\":%d,\"alive\":%s,\"provider\":\"%s\",\"path\":", (int)s->creator_pid,
-          s->alive ? "true" : "false", sl_snapshot_provider_name(s->provider));
-  json_str(f, s->path);
-  fprintf(f,
-          ",\"hugepages\":%s,\"stopping\":%s,\"created_wall_ns\":%" PRIu64
-          ",\"taken_wall_ns\":%" PRIu64 ",\"taken_ns\":%" PRIu64
-          ",\"net_tiles\":%u,\"verify_tiles\":%u},\"tiles\":[",
-          s->is_huge ? "true" : "false", s->stop ? "true" : "false", s->created_wall_ns,
-          s->taken_wall_ns, s->taken_ns, s->net_cnt, s->verify_cnt);
-  for (uint32_t id = 0; id < s->tile_cnt; id++) {
-    if (id) fputc(',', f);
-    json_tile(f, &s->tile[id]);
-  }
-  fputs("],\"links\":[", f);
-  for (uint32_t i = 0; i < s->link_cnt; i++) {
-    if (i) fputc(',', f);
-    json_link(f, &s->link[i]);
-  }
-  fputs("],\"totals\":{", f);
-  for (uint32_t k = 0; k < SL_TILE_KIND_CNT; k++) {
-    fprintf(f, "%s\"%s\":{", k ? "," : "", sl_tile_kind_name(k));
-    int first = 1;
-    for (uint32_t i = 0; i < sl_metrics_cnt(k); i++) {
-      if (!sl_metrics_name(k, i) || sl_metrics_type(k, i) != SL_METRIC_COUNTER) continue;
-      fprintf(f, "%s\"%s\":%" PRIu64, first ? "" : ",", sl_metrics_name(k, i), s->total[k][i]);
-      first = 0;
-    }
-    fputc('}', f);
-  }
-  fputs("}}\n", f);
-  return ferror(f) ? -1 : 0;
 }

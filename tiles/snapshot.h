@@ -1,16 +1,22 @@
-/* app/snapshot.h: one copy of everything the monitor's views show, taken
-   from a joined workspace (read-only is enough), and its JSON form.
+/* tiles/snapshot.h: one copy of everything the monitor and the metric tile
+   show, taken from a joined workspace (read-only is enough).
 
-   A snapshot is plain process-local memory: once taken, views (table, JSON,
-   Prometheus text) read it without touching the workspace again, and two
-   snapshots give rates. Each value is read whole (8-byte atomic loads), but
-   the values are not a consistent cut across tiles: the tiles keep running
-   while it is taken (a few microseconds). */
-#ifndef SL_APP_SNAPSHOT_H
-#define SL_APP_SNAPSHOT_H
+   A snapshot is plain process-local memory: once taken, views (the
+   monitor's table and JSON, the Prometheus text) read it without touching
+   the workspace again, and two snapshots give rates. Each value is read
+   whole (8-byte atomic loads). The tiles keep running while it is taken (a
+   few microseconds), so it is made consistent where a reader would notice:
+   every consumer is read before its producer (downstream tiles first, a
+   link's consumer lines before its producer line), and a link's published
+   count is never below what a consumer has already read.
+
+   The workspace is hostile input (any tile may have scribbled over it):
+   every offset, size, count, kind and name read from it is checked before
+   use. Taking a snapshot makes no system call but clock_gettime. */
+#ifndef SL_TILES_SNAPSHOT_H
+#define SL_TILES_SNAPSHOT_H
 
 #include <stdint.h>
-#include <stdio.h>
 
 #include "shmem/metrics.h"
 #include "shmem/ring.h"
@@ -54,7 +60,8 @@ typedef struct {
   uint32_t reliable;
   uint32_t cons_cnt;
   uint64_t depth;
-  uint64_t seq;              /* producer's next seq (= frags published), as of its housekeeping */
+  uint64_t seq;              /* frags published: the producer line (written in its housekeeping),
+                                raised to the furthest consumer's seq if that is ahead */
   uint64_t backpressure_cnt; /* times the producer waited for credit */
   sl_snapshot_cons_t cons[SL_SNAP_CONS_MAX];
 } sl_snapshot_link_t;
@@ -65,7 +72,7 @@ typedef struct {
   char name[SL_WKSP_NAME_MAX];  /* instance name */
   char path[SL_WKSP_PATH_MAX];  /* workspace file */
   int32_t creator_pid;          /* supervisor */
-  int32_t alive;                /* sl_wksp_alive at the time taken */
+  int32_t alive;                /* left 0 by sl_snapshot_take; the monitor sets it (sl_wksp_alive) */
   int32_t is_huge;              /* backed by hugetlbfs */
   uint32_t provider;            /* SL_NET_* (tiles/topo.h) */
   uint64_t stop;                /* topo stop flag: 1 = draining */
@@ -73,7 +80,7 @@ typedef struct {
   uint64_t taken_ns;            /* CLOCK_MONOTONIC when taken (rates, heartbeat age) */
   uint64_t taken_wall_ns;       /* CLOCK_REALTIME when taken */
   uint32_t net_cnt, verify_cnt;
-  uint32_t tile_cnt;            /* tiles in topology order: net, verify, sink */
+  uint32_t tile_cnt;            /* tiles in topology order: net, verify, sink, metric */
   uint32_t link_cnt;            /* net rings ([net][verify], row by row), then verify rings */
   sl_snapshot_tile_t tile[SL_SNAP_TILE_MAX];
   sl_snapshot_link_t link[SL_SNAP_LINK_MAX];
@@ -85,7 +92,7 @@ typedef struct {
 /* sl_snapshot_take fills s from the workspace w (joined read-only or not).
    Never writes to w. Every offset found in the workspace is checked against
    the mapping before it is followed, so a damaged or foreign file fails
-   instead of faulting. Fails (-1, err says which object is wrong) when w
+   instead of faulting; names are copied NUL-terminated. Fails (-1, err says which object is wrong) when w
    holds no complete topology (an instance still starting, or not a sluice
    workspace) or an object is out of bounds. */
 int sl_snapshot_take(const sl_wksp_t *w, sl_snapshot_t *s, sl_err_t *err);
@@ -95,24 +102,5 @@ const sl_snapshot_tile_t *sl_snapshot_tile_find(const sl_snapshot_t *s, const ch
 
 /* sl_snapshot_provider_name: "xdp", "io_uring" or "none" for SL_NET_*. */
 const char *sl_snapshot_provider_name(uint32_t provider);
-
-/* sl_snapshot_json writes s to f as one JSON object on one line followed by
-   a newline (so successive snapshots form NDJSON):
-     {"instance": {"name", "pid", "alive", "provider", "path", "hugepages",
-                   "stopping", "created_wall_ns", "taken_wall_ns", "taken_ns",
-                   "net_tiles", "verify_tiles"},
-      "tiles": [{"name", "kind", "idx", "mode", "state" (text), "pid", "cpu",
-                 "heartbeat_age_ms" (null before the first heartbeat), then
-                 every named metric of the tile's kind under its exact
-                 shmem/metrics.h name ("rx_pkts", "verified", "busy_ns", ...;
-                 "state", "pid", "cpu" appear once, as above)}],
-      "links": [{"name", "producer", "reliable", "depth", "published",
-                 "backpressure_cnt", "consumers": [{"tile", "seq", "consumed",
-                 "lag", "overrun_poll", "overrun_read"}]}],
-      "totals": {"net": {...}, "verify": {...}, "sink": {...}}}
-   totals.KIND holds every counter of that kind summed over its tiles (so
-   totals.verify.verified is the instance's verified count). Returns 0, or -1
-   if writing to f failed. */
-int sl_snapshot_json(const sl_snapshot_t *s, FILE *f);
 
 #endif

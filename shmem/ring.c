@@ -87,8 +87,8 @@ void *sl_ring_delete(void *mem) {
   return mem;
 }
 
-int sl_ring_fseq_create(sl_wksp_t *w, const char *name, uint64_t *off, sl_err_t *err) {
-  return sl_wksp_alloc(w, name, SL_OBJ_FSEQ, SL_RING_ALIGN, sizeof(sl_ring_fseq_t), off, err);
+int sl_ring_fseq_create(sl_wksp_t *w, const char *name, uint32_t cnt, uint64_t *off, sl_err_t *err) {
+  return sl_wksp_alloc(w, name, SL_OBJ_FSEQ, SL_RING_ALIGN, (uint64_t)cnt * sizeof(sl_ring_fseq_t), off, err);
 }
 
 int sl_ring_create(sl_wksp_t *w, const char *name, uint64_t depth, uint32_t cons_max, uint32_t mtu,

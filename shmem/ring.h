@@ -152,10 +152,11 @@ void *sl_ring_delete(void *mem);
 int sl_ring_create(sl_wksp_t *w, const char *name, uint64_t depth, uint32_t cons_max, uint32_t mtu,
                    int reliable, const uint64_t *fseq_off, uint64_t *off, sl_err_t *err);
 
-/* sl_ring_fseq_create allocates one consumer progress line (kind
-   SL_OBJ_FSEQ, 128 bytes, 128-aligned) under name, for sl_ring_create's
-   fseq_off: the caller places it in the consuming tile's memory. */
-int sl_ring_fseq_create(sl_wksp_t *w, const char *name, uint64_t *off, sl_err_t *err);
+/* sl_ring_fseq_create allocates cnt consumer progress lines (kind
+   SL_OBJ_FSEQ, 128 bytes each, contiguous, 128-aligned) under name, for
+   sl_ring_create's fseq_off: line k is at *off + k * sizeof(sl_ring_fseq_t).
+   The caller places them in the consuming tile's memory. */
+int sl_ring_fseq_create(sl_wksp_t *w, const char *name, uint32_t cnt, uint64_t *off, sl_err_t *err);
 
 /* Monitor view (read-only, any process). */
 static inline const sl_ring_pline_t *sl_ring_pline(const sl_ring_t *r) {

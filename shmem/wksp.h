@@ -19,8 +19,10 @@
 #include "util/err.h"
 
 #define SL_WKSP_MAGIC 0x50534b574c53ull /* "SLWKSP" */
-#define SL_WKSP_LAYOUT_VERSION 1u
-#define SL_WKSP_OBJ_MAX 256u
+#define SL_WKSP_LAYOUT_VERSION 2u
+/* Directory entries: the largest topology (64 net x 64 verify tiles) has a
+   net->verify ring per pair, about 4400 objects in all. */
+#define SL_WKSP_OBJ_MAX 8192u
 #define SL_WKSP_OBJ_NAME_MAX 48u  /* including the NUL */
 #define SL_WKSP_NAME_MAX 64u      /* instance name, including the NUL */
 #define SL_WKSP_PATH_MAX 256u

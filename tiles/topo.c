@@ -29,13 +29,14 @@ uint64_t sl_topo_footprint(const sl_config_t *cfg) {
   uint32_t n = cfg->layout.net_tile_count, v = cfg->layout.verify_tile_count;
   uint32_t tiles = n + v + 1 + (*cfg->monitor.prometheus_listen ? 1 : 0);
   uint64_t depth = cfg->shmem.ring_depth;
-  uint64_t fseq = sl_wksp_budget(sl_ring_align(), sizeof(sl_ring_fseq_t));
+  uint64_t fseq = sizeof(sl_ring_fseq_t); /* lines come in one object per consumer tile */
   /* One page break before the topology and one around each tile's region;
      the page size is the largest the workspace may get. */
   uint64_t sz = (uint64_t)(tiles + 2) * cfg->shmem.page_size;
   sz += sl_wksp_budget(128, sizeof(sl_topo_t));
   sz += (uint64_t)tiles * sl_wksp_budget(sl_metrics_align(), sl_metrics_footprint());
   sz += (uint64_t)n * v * (fseq + sl_wksp_budget(sl_ring_align(), sl_ring_footprint(link_depth(cfg), 1, 0)));
+  sz += (uint64_t)(v + 1) * sl_wksp_budget(sl_ring_align(), 0); /* those objects' alignment */
   sz += n * sl_wksp_budget(SL_TOPO_POOL_ALIGN, pool_frames(cfg) * cfg->net.frame_size);
   sz += v * (fseq + sl_wksp_budget(sl_ring_align(), sl_ring_footprint(depth, 1, SL_TOPO_VERIFY_MTU)));
   sz += v * sl_wksp_budget(sl_tcache_align(), sl_tcache_footprint(cfg->verify.dedup_cache_size));
@@ -54,16 +55,14 @@ static int build_tile(sl_wksp_t *w, sl_topo_t *t, const sl_config_t *cfg, uint32
   if (sl_wksp_page_break(w, &tt->rgn_off, err) ||
       sl_metrics_create(w, tt->kind, tt->idx, &tt->metrics_off, err))
     return -1;
+  uint64_t lines;
   if (tt->kind == SL_TILE_SINK) {
-    for (uint32_t j = 0; j < v; j++) {
-      snprintf(name, sizeof name, "sink:0.in.verify:%u", j);
-      if (sl_ring_fseq_create(w, name, &sink_in[j], err)) return -1;
-    }
+    if (sl_ring_fseq_create(w, "sink:0.in", v, &lines, err)) return -1;
+    for (uint32_t j = 0; j < v; j++) sink_in[j] = lines + j * sizeof(sl_ring_fseq_t);
   } else if (tt->kind == SL_TILE_VERIFY) {
-    for (uint32_t k = 0; k < n; k++) {
-      snprintf(name, sizeof name, "verify:%u.in.net:%u", i, k);
-      if (sl_ring_fseq_create(w, name, &verify_in[i][k], err)) return -1;
-    }
+    snprintf(name, sizeof name, "verify:%u.in", i);
+    if (sl_ring_fseq_create(w, name, n, &lines, err)) return -1;
+    for (uint32_t k = 0; k < n; k++) verify_in[i][k] = lines + k * sizeof(sl_ring_fseq_t);
     snprintf(name, sizeof name, "verify:%u->sink", i);
     if (sl_ring_create(w, name, t->ring_depth, 1, SL_TOPO_VERIFY_MTU, 1, &sink_in[i], &t->verify_ring[i], err))
       return -1;

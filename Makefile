@@ -29,6 +29,11 @@ LDFLAGS += -pthread $(SANFLAGS)
 LIBS := -lsodium -lxxhash -luring -lnuma -lhugetlbfs -lpcap -lm
 TEST_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm) -lbpf -lelf -lz
 
+# The version compiled into the binary (`sluice version`): git's description
+# of the tree, or VERSION_FALLBACK for a tree without git (a tarball).
+VERSION_FALLBACK := 0.1.0
+VERSION := $(or $(shell test -e .git && git describe --tags --always --dirty 2>/dev/null),$(VERSION_FALLBACK)-nogit)
+
 LIB_SRCS :=
 APP_SRCS :=
 UNIT_TESTS :=
@@ -55,7 +60,7 @@ DEPS_PKGS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev lib
   libxxhash-dev libpcap-dev iproute2 ethtool iputils-ping netcat-openbsd tcpdump procps python3
 BENCH_PKGS := dpdk-dev valgrind
 
-.PHONY: all help deps bench-deps test test-unit test-integ bench fuzz run install clean
+.PHONY: all help deps bench-deps test test-unit test-integ bench fuzz run install clean version FORCE
 
 all: $(BIN) $(UNIT_BINS) $(BPF_OBJS) ## build the sluice command, the test suites and the BPF reference
 
@@ -94,6 +99,15 @@ install: $(BIN) ## install sluice to $(PREFIX)/bin (default /usr/local)
 clean: ## remove build/
 	rm -rf build
 
+version: ## print the version the build embeds
+	@echo $(VERSION)
+
+# Rewritten only when the version changed, so that what depends on it is
+# rebuilt exactly then.
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" > $@
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
@@ -126,7 +140,8 @@ build/bpfobj/%.o: bpf/%.c
 
 # Fuzz harnesses: clang, libFuzzer, ASan and UBSan, built with the library
 # sources directly (not the gcc archive) so every line is instrumented.
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -D_GNU_SOURCE -std=gnu11
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -D_GNU_SOURCE -std=gnu11 \
+  -DSL_VERSION='"$(VERSION)"'
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LIBS)

@@ -9,6 +9,8 @@
      default     prints the embedded default.toml;
      decode      toml-test decoder: TOML on stdin, tagged JSON on stdout;
                  on invalid TOML the error goes to stderr.
+   --help or -h anywhere prints the usage on stdout (exit 0); any other
+   argument starting with '-' is bad usage (the usage on stderr, exit 2).
    Returns the exit status: 0 success, 1 decode of invalid TOML or an I/O
    failure, 2 bad usage or a config that does not check. */
 int sl_cmd_config(int argc, char **argv);

@@ -22,6 +22,7 @@
 #include "tiles/verify/verify_tile.h"
 #include "util/cpuset.h"
 #include "util/log.h"
+#include "util/notify.h"
 #include "util/time.h"
 
 /* How long an orderly stop may take before the stragglers are killed. */
@@ -244,11 +245,29 @@ static void check_heartbeats(sup_t *s) {
   }
 }
 
-/* Watches the tiles until all exit after a stop (0) or one fails (1). */
+/* Logs a failed notification of the service manager (util/notify.h), once. */
+static void notify_check(int rc, const sl_err_t *err) {
+  static int warned;
+  if (rc && !warned++) SL_WARN("%s", err->msg);
+}
+
+/* 1 once every tile has reported running. */
+static int all_running(sup_t *s) {
+  for (uint32_t id = 0; id < s->topo->tile_cnt; id++)
+    if (sl_metrics_get(sl_topo_metrics(&s->wksp, s->topo, id), SL_M_STATE) != SL_TILE_RUNNING) return 0;
+  return 1;
+}
+
+/* Watches the tiles until all exit after a stop (0) or one fails (1). Under
+   a service manager: READY=1 once every tile runs, WATCHDOG=1 while
+   watching, STOPPING=1 on a stop signal. */
 static int watch(sup_t *s) {
   uint32_t cnt = s->topo->tile_cnt, live_cnt = cnt;
-  int stopping = 0;
+  int stopping = 0, ready = 0;
   uint64_t deadline = 0, next_hb_check = 0;
+  sl_notify_t sd;
+  sl_err_t nerr = {{0}};
+  if (sl_notify_init(&sd, &nerr)) SL_WARN("%s: not notifying the service manager", nerr.msg);
   while (live_cnt) {
     int status;
     pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -269,6 +288,7 @@ static int watch(sup_t *s) {
     if (stop_signal && !stopping) {
       stopping = 1;
       SL_INFO("%s: stopping intake and draining", strsignal(stop_signal));
+      notify_check(sl_notify_send(&sd, "STOPPING=1\nSTATUS=draining", &nerr), &nerr);
       __atomic_store_n(&s->topo->stop, 1, __ATOMIC_RELEASE);
       deadline = sl_now_ns() + SUP_DRAIN_TIMEOUT_NS;
     }
@@ -282,6 +302,11 @@ static int watch(sup_t *s) {
       check_heartbeats(s);
       next_hb_check = sl_now_ns() + 100000000ull;
     }
+    if (!ready && !stopping && all_running(s)) {
+      ready = 1;
+      notify_check(sl_notify_send(&sd, "READY=1\nSTATUS=running: every tile is up", &nerr), &nerr);
+    }
+    notify_check(sl_notify_watchdog(&sd, sl_now_ns(), &nerr), &nerr);
     if (s->prom_up)
       sl_prom_server_poll(&s->prom, &s->wksp, SUP_WATCH_MS);
     else

@@ -60,7 +60,7 @@ DEPS_PKGS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev lib
   libxxhash-dev libpcap-dev iproute2 ethtool iputils-ping netcat-openbsd tcpdump procps python3
 BENCH_PKGS := dpdk-dev valgrind
 
-.PHONY: all help deps bench-deps test test-unit test-integ bench fuzz run install clean version FORCE
+.PHONY: all help deps bench-deps test test-unit test-integ bench fuzz run install uninstall clean version FORCE
 
 all: $(BIN) $(UNIT_BINS) $(BPF_OBJS) ## build the sluice command, the test suites and the BPF reference
 
@@ -93,8 +93,34 @@ bench: bench-deps ## measure each stage against its baseline, print ratios
 fuzz: deps $(FUZZ_BINS) ## run every libFuzzer harness for a bounded time (FUZZ_SECONDS, default 60)
 	./tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-install: $(BIN) ## install sluice to $(PREFIX)/bin (default /usr/local)
-	install -D -m 0755 $(BIN) $(DESTDIR)$(or $(PREFIX),/usr/local)/bin/sluice
+# Where `make install` puts things, under $(DESTDIR) when set (a staging
+# root: packages). The unit's ExecStart is written for $(BINDIR).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+EXAMPLEDIR ?= $(PREFIX)/share/doc/sluice/examples
+MAN_PAGES := man/sluice.1 man/sluice.toml.5
+EXAMPLES := $(sort $(wildcard deploy/examples/*.toml))
+# Every file install writes, so that uninstall removes exactly those.
+INSTALLED := $(BINDIR)/sluice $(MANDIR)/man1/sluice.1.gz $(MANDIR)/man5/sluice.toml.5.gz \
+  $(UNITDIR)/sluice.service $(BASHCOMPDIR)/sluice $(patsubst deploy/examples/%,$(EXAMPLEDIR)/%,$(EXAMPLES))
+
+install: $(BIN) ## install the binary, man pages, bash completion, systemd unit, examples (PREFIX, DESTDIR)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/sluice
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(EXAMPLEDIR)
+	gzip -9n < man/sluice.1 > $(DESTDIR)$(MANDIR)/man1/sluice.1.gz
+	gzip -9n < man/sluice.toml.5 > $(DESTDIR)$(MANDIR)/man5/sluice.toml.5.gz
+	sed 's|@BINDIR@|$(BINDIR)|g' deploy/sluice.service.in > $(DESTDIR)$(UNITDIR)/sluice.service
+	install -D -m 0644 completion/sluice.bash $(DESTDIR)$(BASHCOMPDIR)/sluice
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(EXAMPLEDIR)/
+	chmod 0644 $(DESTDIR)$(MANDIR)/man1/sluice.1.gz $(DESTDIR)$(MANDIR)/man5/sluice.toml.5.gz \
+	  $(DESTDIR)$(UNITDIR)/sluice.service
+
+uninstall: ## remove what install put there (same PREFIX, DESTDIR)
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(dir $(EXAMPLEDIR)) 2>/dev/null || true
 
 clean: ## remove build/
 	rm -rf build

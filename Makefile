@@ -60,8 +60,9 @@ DEPS_PKGS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev lib
   libxxhash-dev libpcap-dev iproute2 ethtool iputils-ping netcat-openbsd tcpdump procps python3 \
   systemd strace groff-base man-db
 BENCH_PKGS := dpdk-dev valgrind
+DEB_PKGS := dpkg-dev lintian
 
-.PHONY: all help deps bench-deps test test-unit test-integ bench fuzz run install uninstall clean version FORCE
+.PHONY: all help deps bench-deps test test-unit test-integ bench fuzz run install uninstall deb clean version FORCE
 
 all: $(BIN) $(UNIT_BINS) $(BPF_OBJS) ## build the sluice command, the test suites and the BPF reference
 
@@ -118,6 +119,16 @@ install: $(BIN) ## install the binary, man pages, bash completion, systemd unit,
 	install -m 0644 $(EXAMPLES) $(DESTDIR)$(EXAMPLEDIR)/
 	chmod 0644 $(DESTDIR)$(MANDIR)/man1/sluice.1.gz $(DESTDIR)$(MANDIR)/man5/sluice.toml.5.gz \
 	  $(DESTDIR)$(UNITDIR)/sluice.service
+
+# The Debian package: `make install` staged with Debian's paths, then
+# deploy/deb.sh (dpkg-deb, lintian). tests/deb.sh installs and removes it.
+DEB_WORK := $(BUILD)/deb/work
+deb: $(BIN) ## build $(BUILD)/deb/sluice_VERSION_ARCH.deb and lint it (lintian: no error)
+	@./tests/deps.sh $(DEB_PKGS)
+	rm -rf $(BUILD)/deb
+	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_WORK))/debian/sluice PREFIX=/usr \
+	  UNITDIR=/lib/systemd/system
+	./deploy/deb.sh $(DEB_WORK) $(VERSION) $(VERSION_FALLBACK)
 
 uninstall: ## remove what install put there (same PREFIX, DESTDIR)
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))

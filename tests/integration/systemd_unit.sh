@@ -94,6 +94,30 @@ sys.exit(0 if urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1]
 run_traced xdp xdp
 run_traced uring io_uring
 
+# A tile that dies takes the instance down under the unit's capabilities too:
+# the supervisor (root) must be able to SIGKILL tiles that switched to a user.
+inst=$(uniq_name death)
+write_config "$TMP/death.toml" "$inst" $((20000 + RANDOM % 20000))
+sed -i '1a user = "nobody"' "$TMP/death.toml"
+setpriv --bounding-set="$bounding" --inh-caps=-all --ambient-caps=-all \
+  "$SLUICE_BIN" run --config "$TMP/death.toml" > "$TMP/death.log" 2>&1 &
+sup=$!
+PIDS+=("$sup")
+if wait_running "$inst" 30; then
+  tiles=$(ps -o pid= --ppid "$sup")
+  # shellcheck disable=SC2206 # one pid per word
+  PIDS+=($tiles) # the EXIT trap ends them should the supervisor not
+  verify=$(ps -o pid=,comm= --ppid "$sup" | awk '$2 ~ /verify/ {print $1; exit}')
+  kill -KILL "$verify"
+  wait_gone "$sup" 20
+  eq "a killed tile takes the instance down (exit 1) with only the unit's capabilities" 1 "$EXIT_CODE"
+  # shellcheck disable=SC2086 # one pid per word
+  eq "no tile is left running" 0 "$(wait_none_live 10 $tiles)"
+else
+  not_ok "the tile-death instance runs"
+  cat "$TMP/death.log"
+fi
+
 # What sluice did (from its own execve on, so setpriv's calls do not count):
 # system calls, socket families, executable mappings.
 python3 - "$unit" "$UNTRACED" "$TMP/xdp.trace" "$TMP/uring.trace" > "$TMP/usage" <<'PY'

@@ -65,9 +65,14 @@ run_traced() {
     "$SLUICE_BIN" run --config "$cfg" > "$TMP/$1.log" 2>&1 &
   local pid=$! sup=
   PIDS+=("$pid")
-  # The supervisor is strace's child (setpriv execs it): signals go to it.
-  # strace exits with its exit status once every traced process is gone.
-  for _ in $(seq 100); do sup=$(ps -o pid= --ppid "$pid" | head -1 | tr -d ' '); [ -n "$sup" ] && break; sleep 0.05; done
+  # The supervisor is strace's child once setpriv has exec'd it (strace may
+  # fork a short-lived probe first): signals go to it. strace exits with its
+  # exit status once every traced process is gone.
+  for _ in $(seq 200); do
+    sup=$(ps -o pid=,comm= --ppid "$pid" | awk '$2 == "sluice" {print $1; exit}')
+    [ -n "$sup" ] && break
+    sleep 0.05
+  done
   if [ -z "$sup" ] || ! wait_running "$inst" 60; then
     not_ok "$name: the instance runs with only the unit's capabilities ($caps)"
     cat "$TMP/$1.log"

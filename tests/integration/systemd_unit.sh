@@ -73,6 +73,9 @@ run_traced() {
     [ -n "$sup" ] && break
     sleep 0.05
   done
+  # Should strace go first, its seccomp filter would fail the tracees' calls
+  # (ENOSYS): the EXIT trap must end sluice's own processes, by pid.
+  [ -n "$sup" ] && PIDS+=("$sup")
   if [ -z "$sup" ] || ! wait_running "$inst" 60; then
     not_ok "$name: the instance runs with only the unit's capabilities ($caps)"
     cat "$TMP/$1.log"
@@ -81,6 +84,8 @@ run_traced() {
     return
   fi
   ok "$name: the instance runs with only the unit's capabilities"
+  # shellcheck disable=SC2207 # one pid per word
+  PIDS+=($(ps -o pid= --ppid "$sup"))
   "$SLUICE_BIN" gen --dst "127.0.0.1:$port" --count 300 --rate 3000 --seed 7 > "$TMP/$1.gen" 2>&1
   python3 -c 'import sys, urllib.request
 sys.exit(0 if urllib.request.urlopen("http://127.0.0.1:%s/metrics" % sys.argv[1], timeout=10).read() else 1)' "$mport"

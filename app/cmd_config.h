@@ -4,8 +4,10 @@
 
 /* sl_cmd_config runs the config subcommand in argv[1] (argv[0] is
    "config"):
-     check FILE  loads FILE over the defaults; prints "FILE: ok" to stdout,
-                 or the error ("FILE:LINE:COL: message") to stderr;
+     check FILE  loads FILE over the defaults (the first error as
+                 "FILE:LINE:COL: message"), then checks what this host makes
+                 of it (app/preflight.h): findings on stderr, a closing line
+                 on stdout; 2 with any error, 0 with warnings only;
      default     prints the embedded default.toml;
      decode      toml-test decoder: TOML on stdin, tagged JSON on stdout;
                  on invalid TOML the error goes to stderr.

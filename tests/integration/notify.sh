@@ -44,10 +44,10 @@ name=$(uniq_name notify)
 cfg=$TMP/notify.toml
 write_config "$cfg" "$name" "$port"
 
-# 1. A path socket with a 200 ms watchdog.
+# 1. A path socket with a 400 ms watchdog: pings every 200 ms.
 log=$TMP/path.log
 receiver "$TMP/notify.sock" "$log" || not_ok "receiver did not bind $TMP/notify.sock"
-NOTIFY_SOCKET=$TMP/notify.sock WATCHDOG_USEC=200000 "$SLUICE_BIN" run --config "$cfg" > "$TMP/run1.log" 2>&1 &
+NOTIFY_SOCKET=$TMP/notify.sock WATCHDOG_USEC=400000 "$SLUICE_BIN" run --config "$cfg" > "$TMP/run1.log" 2>&1 &
 pid=$!
 PIDS+=($pid)
 if wait_msg "$log" 'READY=1' 20; then
@@ -64,9 +64,9 @@ gaps = [b - a for a, b in zip(t, t[1:])]
 print(len(t), "%.3f" % max(gaps) if gaps else "inf")
 PY
 read -r wd_cnt wd_gap < "$TMP/gaps"
-check "WATCHDOG=1 arrives periodically ($wd_cnt pings)" test "$wd_cnt" -ge 8
+check "WATCHDOG=1 arrives periodically ($wd_cnt pings)" test "$wd_cnt" -ge 5
 check "no two WATCHDOG=1 are further apart than the watchdog interval (max gap $wd_gap s)" \
-  python3 -c "import sys; sys.exit(0 if $wd_gap < 0.2 else 1)"
+  python3 -c "import sys; sys.exit(0 if $wd_gap < 0.4 else 1)"
 kill -TERM "$pid"
 wait_gone "$pid" 20
 eq "SIGTERM drains and exits 0" 0 "$EXIT_CODE"

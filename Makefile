@@ -29,6 +29,11 @@ LDFLAGS += -pthread $(SANFLAGS)
 LIBS := -lsodium -lxxhash -luring -lnuma -lhugetlbfs -lm
 TEST_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm) -lbpf -lelf -lz -lpcap
 
+# The version compiled into the binary (`sluice version`): git's description
+# of the tree, or VERSION_FALLBACK for a tree without git (a tarball).
+VERSION_FALLBACK := 0.1.0
+VERSION := $(or $(shell test -e .git && git describe --tags --always --dirty 2>/dev/null),$(VERSION_FALLBACK)-nogit)
+
 LIB_SRCS :=
 APP_SRCS :=
 UNIT_TESTS :=
@@ -53,10 +58,11 @@ FUZZ_BINS := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
 DEPS_PKGS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev liburing-dev \
   libnuma-dev libhugetlbfs-dev libhugetlbfs-bin check libsubunit-dev libsodium-dev \
   libxxhash-dev libpcap-dev iproute2 ethtool iputils-ping netcat-openbsd tcpdump procps python3 \
-  prometheus tmux
+  prometheus tmux systemd strace groff-base man-db
 BENCH_PKGS := dpdk-dev valgrind
+DEB_PKGS := dpkg-dev lintian
 
-.PHONY: all help deps bench-deps test test-unit test-integ bench fuzz run install clean
+.PHONY: all help deps bench-deps test test-unit test-integ bench fuzz run install uninstall deb clean version FORCE
 
 all: $(BIN) $(UNIT_BINS) $(BPF_OBJS) ## build the sluice command, the test suites and the BPF reference
 
@@ -89,11 +95,56 @@ bench: bench-deps ## measure each stage against its baseline, print ratios
 fuzz: deps $(FUZZ_BINS) ## run every libFuzzer harness for a bounded time (FUZZ_SECONDS, default 60)
 	./tests/fuzz/run.sh $(FUZZ_SECONDS)
 
-install: $(BIN) ## install sluice to $(PREFIX)/bin (default /usr/local)
-	install -D -m 0755 $(BIN) $(DESTDIR)$(or $(PREFIX),/usr/local)/bin/sluice
+# Where `make install` puts things, under $(DESTDIR) when set (a staging
+# root: packages). The unit's ExecStart is written for $(BINDIR).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+EXAMPLEDIR ?= $(PREFIX)/share/doc/sluice/examples
+MAN_PAGES := man/sluice.1 man/sluice.toml.5
+EXAMPLES := $(sort $(wildcard deploy/examples/*.toml))
+# Every file install writes, so that uninstall removes exactly those.
+INSTALLED := $(BINDIR)/sluice $(MANDIR)/man1/sluice.1.gz $(MANDIR)/man5/sluice.toml.5.gz \
+  $(UNITDIR)/sluice.service $(BASHCOMPDIR)/sluice $(patsubst deploy/examples/%,$(EXAMPLEDIR)/%,$(EXAMPLES))
+
+install: $(BIN) ## install the binary, man pages, bash completion, systemd unit, examples (PREFIX, DESTDIR)
+	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/sluice
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(EXAMPLEDIR)
+	gzip -9n < man/sluice.1 > $(DESTDIR)$(MANDIR)/man1/sluice.1.gz
+	gzip -9n < man/sluice.toml.5 > $(DESTDIR)$(MANDIR)/man5/sluice.toml.5.gz
+	sed 's|@BINDIR@|$(BINDIR)|g' deploy/sluice.service.in > $(DESTDIR)$(UNITDIR)/sluice.service
+	install -D -m 0644 completion/sluice.bash $(DESTDIR)$(BASHCOMPDIR)/sluice
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(EXAMPLEDIR)/
+	chmod 0644 $(DESTDIR)$(MANDIR)/man1/sluice.1.gz $(DESTDIR)$(MANDIR)/man5/sluice.toml.5.gz \
+	  $(DESTDIR)$(UNITDIR)/sluice.service
+
+# The Debian package: `make install` staged with Debian's paths, then
+# deploy/deb.sh (dpkg-deb, lintian). tests/deb.sh installs and removes it.
+DEB_WORK := $(BUILD)/deb/work
+deb: $(BIN) ## build $(BUILD)/deb/sluice_VERSION_ARCH.deb and lint it (lintian: no error)
+	@./tests/deps.sh $(DEB_PKGS)
+	rm -rf $(BUILD)/deb
+	$(MAKE) --no-print-directory install DESTDIR=$(abspath $(DEB_WORK))/debian/sluice PREFIX=/usr \
+	  UNITDIR=/lib/systemd/system
+	./deploy/deb.sh $(DEB_WORK) $(VERSION) $(VERSION_FALLBACK)
+
+uninstall: ## remove what install put there (same PREFIX, DESTDIR)
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	rmdir $(DESTDIR)$(EXAMPLEDIR) $(DESTDIR)$(dir $(EXAMPLEDIR)) 2>/dev/null || true
 
 clean: ## remove build/
 	rm -rf build
+
+version: ## print the version the build embeds
+	@echo $(VERSION)
+
+# Rewritten only when the version changed, so that what depends on it is
+# rebuilt exactly then.
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(@D)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" > $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
@@ -127,7 +178,8 @@ build/bpfobj/%.o: bpf/%.c
 
 # Fuzz harnesses: clang, libFuzzer, ASan and UBSan, built with the library
 # sources directly (not the gcc archive) so every line is instrumented.
-FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -D_GNU_SOURCE -std=gnu11
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -I. -D_GNU_SOURCE -std=gnu11 \
+  -DSL_VERSION='"$(VERSION)"'
 build/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRCS)
 	@mkdir -p $(@D)
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRCS) $(LIBS)

@@ -9,12 +9,13 @@
 #include "config/config.h"
 #include "config/toml.h"
 
-static int usage(void) {
-  fprintf(stderr,
-          "usage: sluice config check FILE   validate FILE, then what this host makes of it\n"
-          "       sluice config default      print the built-in default config\n"
-          "       sluice config decode       TOML on stdin -> toml-test JSON on stdout\n");
-  return 2;
+/* usage prints the usage to f and returns status. */
+static int usage(FILE *f, int status) {
+  fputs("usage: sluice config check FILE   validate FILE, then what this host makes of it\n"
+        "       sluice config default      print the built-in default config\n"
+        "       sluice config decode       TOML on stdin -> toml-test JSON on stdout\n",
+        f);
+  return status;
 }
 
 /* read_stdin slurps standard input; NULL on allocation or read failure. */
@@ -90,7 +91,14 @@ static int cmd_check(const char *path) {
 }
 
 int sl_cmd_config(int argc, char **argv) {
-  if (argc < 2) return usage();
+  if (argc < 2) return usage(stderr, 2);
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return usage(stdout, 0);
+    if (argv[i][0] == '-') {
+      fprintf(stderr, "sluice config: unknown option '%s'\n", argv[i]);
+      return usage(stderr, 2);
+    }
+  }
   const char *sub = argv[1];
   if (!strcmp(sub, "check") && argc == 3) return cmd_check(argv[2]);
   if (!strcmp(sub, "default") && argc == 2) {
@@ -98,5 +106,5 @@ int sl_cmd_config(int argc, char **argv) {
     return fflush(stdout) ? 1 : 0;
   }
   if (!strcmp(sub, "decode") && argc == 2) return cmd_decode();
-  return usage();
+  return usage(stderr, 2);
 }

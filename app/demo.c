@@ -94,10 +94,22 @@ static int child_gone(pid_t pid, int *status) {
   return waitpid(pid, status, WNOHANG) == pid;
 }
 
+static const char DEMO_USAGE[] =
+    "usage: sluice demo [--seconds N] [--rate PPS] [--config FILE]\n"
+    "  --seconds N    seconds of traffic, 1..3600 (default 5)\n"
+    "  --rate PPS     transactions per second sent, 1..10000000 (default 3000)\n"
+    "  --config FILE  the pipeline's configuration (default: the embedded one)\n"
+    "Runs the pipeline, sends it valid, duplicated, badly signed and malformed transactions,\n"
+    "shows the monitor once a second, then a summary of what was sent beside what was counted.\n";
+
 int sl_cmd_demo(int argc, char **argv) {
   uint64_t seconds = 5, rate = 3000;
   const char *path = NULL;
   for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(DEMO_USAGE, stdout);
+      return 0;
+    }
     if (!strcmp(argv[i], "--seconds") && i + 1 < argc) {
       seconds = strtoull(argv[++i], NULL, 10);
     } else if (!strcmp(argv[i], "--rate") && i + 1 < argc) {
@@ -105,7 +117,7 @@ int sl_cmd_demo(int argc, char **argv) {
     } else if (!strcmp(argv[i], "--config") && i + 1 < argc) {
       path = argv[++i];
     } else {
-      fprintf(stderr, "usage: sluice demo [--seconds N] [--rate PPS] [--config FILE]\n");
+      fprintf(stderr, "sluice demo: unexpected argument '%s'\n%s", argv[i], DEMO_USAGE);
       return 2;
     }
   }

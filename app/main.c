@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app/cmds.h"
+#include "util/version.h"
 
 static void usage(FILE *f) {
   fputs("usage: sluice COMMAND [OPTIONS]\n"
@@ -19,8 +20,25 @@ static void usage(FILE *f) {
         "                                      host setup: hugetlbfs, sysctl, ethtool\n"
         "  config check FILE | default | decode\n"
         "                                      validate a config; print the default; TOML->JSON\n"
-        "  help                                this text\n",
+        "  version, --version                  print the version\n"
+        "  help, --help, -h                    this text\n"
+        "\n"
+        "`sluice COMMAND --help` describes each command; man sluice, man sluice.toml.\n",
         f);
+}
+
+/* `sluice version` and `sluice --version`. */
+static int cmd_version(int argc, char **argv) {
+  if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+    fputs("usage: sluice version\n  print the version this binary was built from (git describe)\n", stdout);
+    return 0;
+  }
+  if (argc > 1) {
+    fprintf(stderr, "sluice version: unexpected argument '%s'\nusage: sluice version\n", argv[1]);
+    return 2;
+  }
+  printf("sluice %s\n", sl_version());
+  return fflush(stdout) ? 1 : 0;
 }
 
 int main(int argc, char **argv) {
@@ -37,6 +55,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "demo")) return sl_cmd_demo(sub_argc, sub_argv);
   if (!strcmp(cmd, "configure")) return sl_cmd_configure(sub_argc, sub_argv);
   if (!strcmp(cmd, "config")) return sl_cmd_config(sub_argc, sub_argv);
+  if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) return cmd_version(sub_argc, sub_argv);
   if (!strcmp(cmd, "help") || !strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
     usage(stdout);
     return 0;

@@ -7,15 +7,25 @@
 #include "app/supervisor.h"
 #include "config/config.h"
 
+static const char RUN_USAGE[] =
+    "usage: sluice run [--config FILE]\n"
+    "  --config FILE, -c FILE  the configuration (default: the embedded one, `sluice config default`)\n"
+    "Runs the pipeline in the foreground until SIGINT or SIGTERM, which drain it (exit 0).\n"
+    "Under systemd (Type=notify) it reports readiness once every tile runs and feeds WatchdogSec.\n";
+
 int sl_cmd_run(int argc, char **argv) {
   const char *path = NULL;
   for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      fputs(RUN_USAGE, stdout);
+      return 0;
+    }
     if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) && i + 1 < argc) {
       path = argv[++i];
     } else if (!strncmp(argv[i], "--config=", 9)) {
       path = argv[i] + 9;
     } else {
-      fprintf(stderr, "sluice run: unexpected argument '%s'\nusage: sluice run [--config FILE]\n", argv[i]);
+      fprintf(stderr, "sluice run: unexpected argument '%s'\n%s", argv[i], RUN_USAGE);
       return 2;
     }
   }

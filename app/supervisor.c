@@ -27,6 +27,7 @@
 #include "tiles/verify/verify_tile.h"
 #include "util/cpuset.h"
 #include "util/log.h"
+#include "util/notify.h"
 #include "util/time.h"
 
 /* How long an orderly stop may take before the stragglers are killed. */
@@ -313,12 +314,30 @@ static int silent_tile(const sup_t *s, const uint64_t *born, uint64_t timeout_ns
   return -1;
 }
 
+/* Logs a failed notification of the service manager (util/notify.h), once. */
+static void notify_check(int rc, const sl_err_t *err) {
+  static int warned;
+  if (rc && !warned++) SL_WARN("%s", err->msg);
+}
+
+/* 1 once every tile has reported running. */
+static int all_running(const sup_t *s) {
+  for (uint32_t id = 0; id < s->tile_cnt; id++)
+    if (metric(&s->tile[id], SL_M_STATE) != SL_TILE_RUNNING) return 0;
+  return 1;
+}
+
 /* Watches the tiles until all exit after a stop (0) or one fails (1):
-   dies, exits before a stop, or falls silent for the heartbeat timeout. */
+   dies, exits before a stop, or falls silent for the heartbeat timeout.
+   Under a service manager: READY=1 once every tile runs, WATCHDOG=1 while
+   watching, STOPPING=1 on a stop signal. */
 static int watch(sup_t *s, const uint64_t *born) {
   uint32_t cnt = s->tile_cnt, live_cnt = cnt;
-  int stopping = 0;
+  int stopping = 0, ready = 0;
   uint64_t deadline = 0, timeout_ns = (uint64_t)s->cfg->layout.heartbeat_timeout_ms * 1000000ull;
+  sl_notify_t sd;
+  sl_err_t nerr = {{0}};
+  if (sl_notify_init(&sd, &nerr)) SL_WARN("%s: not notifying the service manager", nerr.msg);
   while (live_cnt) {
     int status;
     pid_t pid = waitpid(-1, &status, WNOHANG);
@@ -349,6 +368,7 @@ static int watch(sup_t *s, const uint64_t *born) {
     if (stop_signal && !stopping) {
       stopping = 1;
       SL_INFO("%s: stopping intake and draining", strsignal(stop_signal));
+      notify_check(sl_notify_send(&sd, "STOPPING=1\nSTATUS=draining", &nerr), &nerr);
       __atomic_store_n(&s->topo->stop, 1, __ATOMIC_RELEASE);
       deadline = sl_now_ns() + SUP_DRAIN_TIMEOUT_NS;
     }
@@ -358,6 +378,11 @@ static int watch(sup_t *s, const uint64_t *born) {
       kill_all(s);
       return 1;
     }
+    if (!ready && !stopping && all_running(s)) {
+      ready = 1;
+      notify_check(sl_notify_send(&sd, "READY=1\nSTATUS=running: every tile is up", &nerr), &nerr);
+    }
+    notify_check(sl_notify_watchdog(&sd, sl_now_ns(), &nerr), &nerr);
     sl_sleep_ns(SUP_WATCH_MS * 1000000ull, NULL);
   }
   return 0;

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/proc.h"
 #include "util/time.h"
 
 #define HUGETLBFS_MAGIC_ 0x958458f6
@@ -45,25 +46,10 @@ static const char *page_name(uint64_t page_size) {
   return page_size == SL_PAGE_1G ? "1G" : page_size == SL_PAGE_2M ? "2M" : "?";
 }
 
-/* Start time of pid in clock ticks since boot (field 22 of /proc/pid/stat),
-   0 if unreadable. The comm field may hold spaces and parens: parse after
-   the last ')'. */
+/* Start time of pid in clock ticks since boot, 0 if unreadable. */
 static uint64_t proc_start_time(int pid) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  char *p = strrchr(buf, ')');
-  if (!p) return 0;
-  p++;
-  /* After ')' come fields 3.. ; starttime is field 22: skip 19 more. */
-  for (int field = 2; field < 21 && p; field++) p = strchr(p + 1, ' ');
-  if (!p) return 0;
-  return strtoull(p + 1, NULL, 10);
+  uint64_t t;
+  return sl_proc_stat_field(pid, SL_PROC_STAT_STARTTIME, &t) ? 0 : t;
 }
 
 int sl_wksp_path(const char *dir, const char *name, char *buf, size_t bufsz) {

@@ -12,6 +12,7 @@
 #include <linux/securebits.h>
 #include <pwd.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,10 @@ typedef struct __attribute__((packed)) {
 #define SB_SECUREBITS                                                                          \
   (SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED | \
    SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED)
+
+/* The call the filter always kills for, whatever its default: what the
+   SIGSYS handler of a trapping policy ends with. No tile lists it. */
+#define SB_DEATH_CALL SYS_reboot
 
 /* One classic-BPF program as the kernel takes it; the kernel's own limit. */
 typedef struct {
@@ -141,13 +146,17 @@ static int check_policy(const sl_sandbox_t *sb, const char *tile, sl_err_t *err)
                       tile, sb->landlock_dir_fd);
   if (!sb->rule_cnt || !sb->rules)
     return sl_err_set(err, "tile %s: sandbox: empty system call list (not even exit_group)", tile);
-  for (uint32_t i = 0; i < sb->rule_cnt; i++)
+  for (uint32_t i = 0; i < sb->rule_cnt; i++) {
+    if (sb->rules[i].nr == SB_DEATH_CALL)
+      return sl_err_set(err, "tile %s: sandbox: rule %u lists reboot, the call the filter kills for",
+                        tile, i);
     for (uint32_t a = 0; a < SL_SANDBOX_ARG_MAX; a++) {
       const sl_sandbox_arg_t *g = &sb->rules[i].arg[a];
       if (g->op > SL_SB_OP_MASKED || (g->op != SL_SB_OP_NONE && g->arg > 5))
         return sl_err_set(err, "tile %s: sandbox: rule %u (system call %ld): bad pin %u", tile, i,
                           sb->rules[i].nr, a);
     }
+  }
   return 0;
 }
 
@@ -156,11 +165,13 @@ static int check_policy(const sl_sandbox_t *sb, const char *tile, sl_err_t *err)
 
 static int build_filter(const sl_sandbox_t *sb, const char *tile, sb_prog_t *prog,
                         sl_err_t *err) {
-  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+  scmp_filter_ctx ctx = seccomp_init(sb->trap_slot ? SCMP_ACT_TRAP : SCMP_ACT_KILL_PROCESS);
   if (!ctx) return sl_err_set(err, "tile %s: seccomp: cannot create a filter (out of memory?)", tile);
   int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+  if (!rc && sb->trap_slot)
+    rc = seccomp_rule_add_exact(ctx, SCMP_ACT_KILL_PROCESS, SB_DEATH_CALL, 0);
   if (rc) {
-    sl_err_set(err, "tile %s: seccomp: kill on a foreign architecture: %s", tile, strerror(-rc));
+    sl_err_set(err, "tile %s: seccomp: the kill rules: %s", tile, strerror(-rc));
     goto out;
   }
   for (uint32_t i = 0; i < sb->rule_cnt; i++) {
@@ -566,6 +577,36 @@ static int landlock_prepare(const sl_sandbox_t *sb, const char *tile, int *rs, s
 }
 
 /* ------------------------------------------------------------------ */
+/* The trap of a trapping policy.                                      */
+
+static uint64_t *trap_slot;
+
+/* Names the call for the supervisor, then dies: the filter kills for
+   SB_DEATH_CALL. Async-signal-safe: one store, one system call. */
+static void on_sigsys(int sig, siginfo_t *si, void *uc) {
+  (void)sig;
+  (void)uc;
+  __atomic_store_n(trap_slot, (uint64_t)(uint32_t)si->si_syscall + 1, __ATOMIC_RELEASE);
+  for (;;) syscall(SB_DEATH_CALL, 0, 0, 0, 0);
+}
+
+static int arm_trap(const sl_sandbox_t *sb, const char *tile, sl_err_t *err) {
+  trap_slot = sb->trap_slot;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_sigsys;
+  sa.sa_flags = SA_SIGINFO;
+  sigfillset(&sa.sa_mask);
+  sigset_t sys;
+  sigemptyset(&sys);
+  sigaddset(&sys, SIGSYS);
+  if (sigaction(SIGSYS, &sa, NULL) || sigprocmask(SIG_UNBLOCK, &sys, NULL))
+    return sl_err_set(err, "tile %s: sandbox: installing the SIGSYS handler: %s", tile,
+                      strerror(errno));
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
 
 int sl_sandbox_enter(const sl_sandbox_t *sb, sl_err_t *err) {
   const char *tile = sb->tile && *sb->tile ? sb->tile : "?";
@@ -606,7 +647,9 @@ int sl_sandbox_enter(const sl_sandbox_t *sb, sl_err_t *err) {
       goto fail;
     }
     close(rs);
+    rs = -1;
   }
+  if (sb->trap_slot && arm_trap(sb, tile, err)) return -1;
 
   struct sock_fprog fp = {.len = prog.len, .filter = prog.insn};
   long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &fp);

@@ -101,8 +101,16 @@ typedef struct {
      rotation). Needs landlock = 1 and a kernel with Landlock: without it,
      that directory is reachable through the descriptor unrestricted. */
   int landlock_dir_fd;
-  const sl_sandbox_rule_t *rules; /* the seccomp allow-list */
+  const sl_sandbox_rule_t *rules; /* the seccomp allow-list (never SYS_reboot) */
   uint32_t rule_cnt;
+  /* NULL: a call off the list kills the process outright. Else it is
+     trapped first: the sandbox's SIGSYS handler stores the call's number
+     plus one into *trap_slot (a word of the tile's metrics, so that the
+     supervisor can name the call after the death), then calls reboot(2),
+     which the filter kills for: the process dies of SIGSYS either way, and
+     the handler never returns (rt_sigreturn need not be listed). Calls made
+     for a foreign architecture are killed without a trap. */
+  uint64_t *trap_slot;
 } sl_sandbox_t;
 
 /* sl_sandbox_resolve_user maps the config's `user` to the uid/gid a tile
@@ -144,8 +152,11 @@ int sl_sandbox_resolve_user(const char *user, uid_t *uid, gid_t *gid, sl_err_t *
      re-arm the parent-death signal the caller had set (a credential change
        clears it) and fail if the parent died meanwhile;
      Landlock (if asked and available);
-     load the filter: unlisted calls kill the process, so do calls made
-       for another architecture (32-bit or x32 entry). Built with SAN=1,
+     with trap_slot, install the SIGSYS handler (all signals masked in it)
+       and unblock SIGSYS;
+     load the filter: unlisted calls kill the process (after the trap,
+       with trap_slot), so do calls made for another architecture (32-bit
+       or x32 entry). Built with SAN=1,
        sigaltstack is allowed too (AddressSanitizer's _exit needs it).
        This is the last system call: the function returns without making
        another.

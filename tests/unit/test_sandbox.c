@@ -37,12 +37,13 @@ static void say(int fd, const void *p, size_t n) {
   if (write(fd, p, n) != (ssize_t)n) _exit(4);
 }
 
-/* Variants: "full" (every namespace, empty root, Landlock), "landlock"
+/* Variants: "full" (every namespace, empty root, Landlock), "trap" (full,
+   trapping into the word mapped from the memfd ARG), "landlock"
    (no empty root; ARG is a directory the tile may create files in),
    "root" (a policy naming uid 0), "missing" (an allow-listed fd that is
    not open), "pdeath" (full, with a parent-death signal set first). */
 static int child_main(const char *variant, int ctl, int rep, const char *arg) {
-  int full = !strcmp(variant, "full") || !strcmp(variant, "pdeath");
+  int full = !strcmp(variant, "full") || !strcmp(variant, "pdeath") || !strcmp(variant, "trap");
   int landlock_only = !strcmp(variant, "landlock");
   if (!strcmp(variant, "pdeath")) prctl(PR_SET_PDEATHSIG, SIGKILL);
   sl_sandbox_t sb;
@@ -77,6 +78,11 @@ static int child_main(const char *variant, int ctl, int rep, const char *arg) {
   sb.rules = rules;
   sb.rule_cnt = sizeof rules / sizeof *rules;
   if (!strcmp(variant, "root")) sb.uid = 0;
+  if (!strcmp(variant, "trap")) { /* ARG: a memfd shared with the parent */
+    void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, atoi(arg), 0);
+    if (m == MAP_FAILED) _exit(5);
+    sb.trap_slot = m;
+  }
   int missing[4] = {STDERR_FILENO, ctl, rep, 77};
   if (!strcmp(variant, "missing")) {
     sb.fds = missing;
@@ -383,6 +389,27 @@ START_TEST(a_listed_call_on_another_fd_kills_with_sigsys) {
 }
 END_TEST
 
+START_TEST(a_trapped_call_is_named_and_still_kills_with_sigsys) {
+  int mfd = memfd_create("trap-slot", 0);
+  ck_assert_int_ge(mfd, 0);
+  ck_assert_int_eq(ftruncate(mfd, 4096), 0);
+  volatile uint64_t *slot = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+  ck_assert_ptr_ne((void *)slot, MAP_FAILED);
+  char arg[16];
+  snprintf(arg, sizeof arg, "%d", mfd);
+  child_t c;
+  spawn(&c, "trap", arg, 0);
+  ready(&c);
+  ck_assert_uint_eq(*slot, 0);
+  tell(&c, 'x');
+  int st = reap(&c);
+  ck_assert_msg(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS, "status 0x%x", st);
+  ck_assert_uint_eq(*slot, SYS_getpid + 1);
+  munmap((void *)slot, 4096);
+  close(mfd);
+}
+END_TEST
+
 START_TEST(a_masked_pin_allows_mmap_but_not_prot_exec) {
   child_t c;
   start_full(&c);
@@ -644,6 +671,7 @@ int main(int argc, char **argv) {
   tcase_add_test(tc, environment_is_wiped);
   tcase_add_test(tc, a_call_off_the_list_kills_with_sigsys);
   tcase_add_test(tc, a_listed_call_on_another_fd_kills_with_sigsys);
+  tcase_add_test(tc, a_trapped_call_is_named_and_still_kills_with_sigsys);
   tcase_add_test(tc, a_masked_pin_allows_mmap_but_not_prot_exec);
   tcase_add_test(tc, root_inside_is_empty);
   tcase_add_test(tc, namespaces_are_private);

@@ -281,6 +281,18 @@ static int pdir_make(const char *base, char *dpath, size_t dsz, sl_err_t *err) {
   return fd;
 }
 
+/* The private directory of the workspace file at path goes when it holds
+   nothing more (rmdir refuses otherwise); a creator of the same user that
+   finds it gone meanwhile makes it again. */
+static void pdir_drop(const char *path) {
+  char d[SL_WKSP_PATH_MAX];
+  snprintf(d, sizeof d, "%s", path);
+  char *slash = strrchr(d, '/');
+  if (!slash) return;
+  *slash = 0;
+  rmdir(d);
+}
+
 /* ------------------------------------------------------------------ */
 /* Finding an existing file.                                           */
 
@@ -572,26 +584,32 @@ int sl_wksp_create(sl_wksp_t *w, const sl_wksp_params_t *p, sl_err_t *err) {
   uint64_t cfg_sz = p->config_text ? strlen(p->config_text) : 0;
   uint64_t head = align_up(sizeof(sl_wksp_hdr_t), SL_WKSP_ALIGN_MIN);
 
-  char dpath[SL_WKSP_PATH_MAX], final[SL_WKSP_PATH_MAX], fname[SL_WKSP_NAME_MAX + 8];
+  char dpath[SL_WKSP_PATH_MAX], final[SL_WKSP_PATH_MAX] = "", fname[SL_WKSP_NAME_MAX + 8];
   char tmp[SL_WKSP_NAME_MAX + 32];
-  int dfd = pdir_make(dir, dpath, sizeof dpath, err);
-  if (dfd < 0) return sl_err_prefix(err, "instance %s", p->name);
   snprintf(fname, sizeof fname, "%s.wksp", p->name);
   snprintf(tmp, sizeof tmp, ".%s.wksp.%d", p->name, (int)getpid());
-  if (sl_wksp_path(dpath, p->name, final, sizeof final)) {
-    close(dfd);
-    return sl_err_set(err, "workspace %s: path too long under %s", p->name, dpath);
-  }
 
   /* Built under a private name, published by an atomic no-replace rename:
      nobody ever sees a half-made workspace under the real name. Every step
-     is relative to the private directory's descriptor. */
-  unlinkat(dfd, tmp, 0);
-  int fd = openat(dfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) {
+     is relative to the private directory's descriptor. ENOENT: the
+     directory was removed with another instance's last file (of this same
+     user) between making it and creating in it; make it again. */
+  int dfd = -1, fd = -1;
+  for (int tries = 0; fd < 0; tries++) {
+    dfd = pdir_make(dir, dpath, sizeof dpath, err);
+    if (dfd < 0) return sl_err_prefix(err, "instance %s", p->name);
+    if (sl_wksp_path(dpath, p->name, final, sizeof final)) {
+      close(dfd);
+      return sl_err_set(err, "workspace %s: path too long under %s", p->name, dpath);
+    }
+    unlinkat(dfd, tmp, 0);
+    fd = openat(dfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) break;
     int e = errno;
     close(dfd);
-    return sl_err_set(err, "workspace %s: cannot create %s/%s: %s", p->name, dpath, tmp, strerror(e));
+    if (e != ENOENT || tries == 3)
+      return sl_err_set(err, "workspace %s: cannot create %s/%s: %s", p->name, dpath, tmp,
+                        strerror(e));
   }
   uint8_t *base = MAP_FAILED;
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
@@ -670,6 +688,7 @@ fail:
   unlinkat(dfd, tmp, 0);
   close(fd);
   close(dfd);
+  pdir_drop(final);
   return -1;
 }
 
@@ -755,6 +774,7 @@ int sl_wksp_remove(sl_wksp_t *w) {
   if (w->fd >= 0 && w->path[0] && fstat(w->fd, &a) == 0 && stat(w->path, &b) == 0 &&
       a.st_ino == b.st_ino && a.st_dev == b.st_dev)
     r = unlink(w->path) == 0 ? 0 : -1;
+  if (r == 0 && w->creator) pdir_drop(w->path);
   sl_wksp_leave(w);
   return r;
 }

@@ -155,7 +155,7 @@ void sl_wksp_plan(const sl_wksp_params_t *p, sl_wksp_plan_t *out);
    nobody holds its lock (a crashed instance), it is replaced. Files of
    other users, wherever they are, never stop a start. The lock lives as
    long as any process (the creator or a forked child that did not leave)
-   keeps the fd open. The private directory stays after the instance.
+   keeps the fd open.
 
    Memory: bound to p->numa_node (fails if that node does not exist), every
    page written once (pre-faulted; the kernel hands out zeroed pages), then
@@ -181,7 +181,8 @@ int sl_wksp_join(sl_wksp_t *w, const char *name, const char *hugetlbfs_mount, in
    the fd) releases the instance lock. */
 void sl_wksp_leave(sl_wksp_t *w);
 
-/* sl_wksp_remove unlinks the file (if it is still the one w mapped), then
+/* sl_wksp_remove unlinks the file (if it is still the one w mapped), and
+   in the creator its private directory too if that is now empty, then
    leaves. Returns 0, or -1 if unlink failed (w is left anyway). */
 int sl_wksp_remove(sl_wksp_t *w);
 

@@ -45,16 +45,17 @@ static int file_exists(const char *path) {
   return stat(path, &st) == 0;
 }
 
-/* This user's private directory under /dev/shm (made by a first create). */
-static void own_dir(char *buf, size_t sz) {
-  sl_wksp_params_t p = shm_params(iname("owndir"), 4096);
-  sl_wksp_t w;
+/* This user's private directory under /dev/shm, held by the workspace
+   *keep (the directory goes with its last workspace: remove keep last). */
+static void own_dir(char *buf, size_t sz, sl_wksp_t *keep) {
+  char name[64]; /* not iname's buffer: the caller's params may point there */
+  snprintf(name, sizeof name, "sltest-%d-owndir", (int)getpid());
+  sl_wksp_params_t p = shm_params(name, 4096);
   sl_err_t err;
-  ck_assert_msg(sl_wksp_create(&w, &p, &err) == 0, "%s", err.msg);
+  ck_assert_msg(sl_wksp_create(keep, &p, &err) == 0, "%s", err.msg);
   char path[SL_WKSP_PATH_MAX];
-  snprintf(path, sizeof path, "%s", w.path);
+  snprintf(path, sizeof path, "%s", keep->path);
   snprintf(buf, sz, "%s", dirname(path));
-  ck_assert_int_eq(sl_wksp_remove(&w), 0);
 }
 
 static int is_root(void) { return geteuid() == 0; }
@@ -378,7 +379,8 @@ END_TEST
 START_TEST(temp_file_of_an_interrupted_create_is_cleaned_up) {
   sl_wksp_params_t p = shm_params(iname("tmp"), 1u << 20);
   char tmp[512], dir[SL_WKSP_PATH_MAX];
-  own_dir(dir, sizeof dir);
+  sl_wksp_t keep;
+  own_dir(dir, sizeof dir, &keep);
   snprintf(tmp, sizeof tmp, "%s/.%s.wksp.%d", dir, p.name, 999999);
   FILE *f = fopen(tmp, "w");
   ck_assert_ptr_nonnull(f);
@@ -388,6 +390,7 @@ START_TEST(temp_file_of_an_interrupted_create_is_cleaned_up) {
   ck_assert_msg(sl_wksp_create(&w, &p, &err) == 0, "%s", err.msg);
   ck_assert_int_eq(file_exists(tmp), 0);
   ck_assert_int_eq(sl_wksp_remove(&w), 0);
+  ck_assert_int_eq(sl_wksp_remove(&keep), 0);
 }
 END_TEST
 
@@ -553,7 +556,8 @@ END_TEST
 
 START_TEST(join_rejects_a_foreign_file) {
   char path[256], dir[SL_WKSP_PATH_MAX];
-  own_dir(dir, sizeof dir);
+  sl_wksp_t keep;
+  own_dir(dir, sizeof dir, &keep);
   ck_assert_int_eq(sl_wksp_path(dir, iname("foreign"), path, sizeof path), 0);
   FILE *f = fopen(path, "w");
   ck_assert_ptr_nonnull(f);
@@ -566,6 +570,7 @@ START_TEST(join_rejects_a_foreign_file) {
   ck_assert_int_eq(sl_wksp_join(&w, iname("foreign"), NULL, 1, &err), -1);
   ck_assert_ptr_nonnull(strstr(err.msg, "bad magic"));
   unlink(path);
+  ck_assert_int_eq(sl_wksp_remove(&keep), 0);
 }
 END_TEST
 
@@ -706,6 +711,37 @@ START_TEST(a_squatted_directory_on_a_world_writable_hugetlbfs_is_not_used) {
 }
 END_TEST
 
+static int two_then_none(void *arg) {
+  (void)arg;
+  char n1[64], n2[64]; /* iname's buffer is reused by each call */
+  snprintf(n1, sizeof n1, "%s", iname("one"));
+  snprintf(n2, sizeof n2, "%s", iname("two"));
+  sl_wksp_params_t p1 = shm_params(n1, 4096), p2 = shm_params(n2, 4096);
+  sl_wksp_t a, b;
+  char dir[SL_WKSP_PATH_MAX];
+  if (sl_wksp_create(&a, &p1, NULL) || sl_wksp_create(&b, &p2, NULL)) return 20;
+  snprintf(dir, sizeof dir, "%s", a.path);
+  dirname(dir);
+  if (sl_wksp_remove(&a) || !file_exists(dir)) return 21; /* still holds the second */
+  if (sl_wksp_remove(&b) || file_exists(dir)) return 22;  /* gone with the last */
+  if (sl_wksp_create(&a, &p1, NULL) || !file_exists(dir)) return 23; /* and made again */
+  sl_wksp_remove(&a);
+  return 0;
+}
+
+START_TEST(the_private_directory_goes_with_its_last_workspace) {
+  if (!is_root()) {
+    printf("SKIP private directory removal: needs root to run as a user of its own\n");
+    return;
+  }
+  int rc = as_uid(test_uid(), two_then_none, NULL);
+  char pattern[64];
+  snprintf(pattern, sizeof pattern, "/dev/shm/sluice-%u*", (unsigned)test_uid());
+  rm_glob(pattern);
+  ck_assert_int_eq(rc, 0);
+}
+END_TEST
+
 START_TEST(a_symlink_planted_at_the_private_directory_is_not_followed) {
   if (!is_root()) {
     printf("SKIP planted symlink: needs root to act as two other users\n");
@@ -770,6 +806,7 @@ int main(void) {
   tcase_add_test(tc, a_private_directory_owned_by_another_user_is_not_used);
   tcase_add_test(tc, a_squatted_directory_on_a_world_writable_hugetlbfs_is_not_used);
   tcase_add_test(tc, a_symlink_planted_at_the_private_directory_is_not_followed);
+  tcase_add_test(tc, the_private_directory_goes_with_its_last_workspace);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -358,7 +358,7 @@ static int huge_mount_for(const huge_plan_t *p, char *out, size_t sz) {
 static long held_pages(const char *mnt, const char *name, uint64_t page) {
   char path[SL_WKSP_PATH_MAX];
   struct stat st;
-  if (sl_wksp_path(mnt, name, path, sizeof path) || stat(path, &st)) return 0;
+  if (sl_wksp_find_in(mnt, name, path, sizeof path) || stat(path, &st)) return 0;
   return (long)(((uint64_t)st.st_size + page - 1) / page);
 }
 

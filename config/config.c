@@ -8,11 +8,14 @@
 #include "config/config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/toml.h"
 #include "util/cpuset.h"
@@ -430,8 +433,20 @@ int sl_config_load_text(sl_config_t *cfg, const char *text, const char *origin, 
 
 int sl_config_load_src(sl_config_t *cfg, sl_config_src_t *src, const char *path, sl_err_t *err) {
   if (!path) return load_mem(cfg, src, NULL, 0, NULL, err);
-  FILE *f = fopen(path, "rb");
-  if (!f) return sl_err_set(err, "%s: cannot open: %s (check the path and its permissions)", path, strerror(errno));
+  /* A FIFO or device is refused, not read: O_NONBLOCK keeps a FIFO with no
+     writer from hanging the open, fstat tells what was opened. */
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return sl_err_set(err, "%s: cannot open: %s (check the path and its permissions)", path, strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return sl_err_set(err, "%s: not a regular file; give the path of a TOML file", path);
+  }
+  FILE *f = fdopen(fd, "rb");
+  if (!f) {
+    close(fd);
+    return sl_err_set(err, "%s: out of memory", path);
+  }
   char *buf = malloc(CFG_FILE_MAX + 1);
   if (!buf) {
     fclose(f);

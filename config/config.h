@@ -90,8 +90,11 @@ typedef struct {
 extern const char sl_default_toml[];
 
 /* sl_config_load fills cfg from the embedded default, then from the TOML
-   file at path (NULL: defaults only). On any error (file unreadable, TOML
-   syntax, unknown key, wrong type, out-of-range value) returns -1 with
+   file at path (NULL: defaults only). path must name a regular file (a
+   symlink to one is fine: the operator chose it); a FIFO, device or
+   directory is refused at once, never read. On any error (file unreadable
+   or not regular, TOML syntax, unknown key, wrong type, out-of-range
+   value) returns -1 with
    "PATH:LINE:COL: message" in err (PATH is "<default>" for the embedded
    text). */
 int sl_config_load(sl_config_t *cfg, const char *path, sl_err_t *err);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
+#include "util/proc.h"
 #include "util/time.h"
 
 #define HUGETLBFS_MAGIC_ 0x958458f6
@@ -45,25 +46,10 @@ static const char *page_name(uint64_t page_size) {
   return page_size == SL_PAGE_1G ? "1G" : page_size == SL_PAGE_2M ? "2M" : "?";
 }
 
-/* Start time of pid in clock ticks since boot (field 22 of /proc/pid/stat),
-   0 if unreadable. The comm field may hold spaces and parens: parse after
-   the last ')'. */
+/* Start time of pid in clock ticks since boot, 0 if unreadable. */
 static uint64_t proc_start_time(int pid) {
-  char path[64], buf[1024];
-  snprintf(path, sizeof path, "/proc/%d/stat", pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0) return 0;
-  buf[n] = 0;
-  char *p = strrchr(buf, ')');
-  if (!p) return 0;
-  p++;
-  /* After ')' come fields 3.. ; starttime is field 22: skip 19 more. */
-  for (int field = 2; field < 21 && p; field++) p = strchr(p + 1, ' ');
-  if (!p) return 0;
-  return strtoull(p + 1, NULL, 10);
+  uint64_t t;
+  return sl_proc_stat_field(pid, SL_PROC_STAT_STARTTIME, &t) ? 0 : t;
 }
 
 int sl_wksp_path(const char *dir, const char *name, char *buf, size_t bufsz) {
@@ -136,7 +122,199 @@ static int for_each_hugetlbfs(int (*fn)(const char *dir, void *arg), void *arg) 
 }
 
 /* ------------------------------------------------------------------ */
+/* Private directories.                                                */
+
+/* A workspace lives in <base>/sluice-<uid>/, a directory only its owner
+   can enter or change: a real directory (never a symlink), owned by the
+   creator's euid, mode 0700. Nobody else can then create, lock or link
+   anything under the instance's name, however world-writable the base is
+   (/dev/shm, a 1777 hugetlbfs mount). When <base>/sluice-<uid> is taken by
+   something that fails the check, the creator makes
+   <base>/sluice-<uid>.<random> instead (and says so); lookups scan both
+   forms and skip whatever fails the check. */
+
+#define PDIR_PREFIX "sluice-"
+#define PDIR_MAX 16u
+
+typedef struct {
+  char name[32]; /* entry in the base: "sluice-0", "sluice-0.1a2b3c4d" */
+  uid_t uid;
+  int exact; /* the name without a suffix */
+} pdir_t;
+
+/* "sluice-<uid>" or "sluice-<uid>.<suffix>": 1 with the uid, else 0. */
+static int pdir_parse(const char *n, uid_t *uid, int *exact) {
+  size_t pl = strlen(PDIR_PREFIX);
+  if (strncmp(n, PDIR_PREFIX, pl) || n[pl] < '0' || n[pl] > '9' || strlen(n) >= sizeof(((pdir_t *)0)->name))
+    return 0;
+  char *end;
+  unsigned long long u = strtoull(n + pl, &end, 10);
+  if (u > 0xffffffffull || (*end && (*end != '.' || !end[1]))) return 0;
+  *uid = (uid_t)u;
+  *exact = !*end;
+  return 1;
+}
+
+/* 0 if fd is a private directory of uid, else -1 with the reason. */
+static int pdir_check(int fd, uid_t uid, char *why, size_t whysz) {
+  struct stat st;
+  if (fstat(fd, &st)) {
+    snprintf(why, whysz, "%s", strerror(errno));
+    return -1;
+  }
+  if (!S_ISDIR(st.st_mode))
+    snprintf(why, whysz, "is not a directory");
+  else if (st.st_uid != uid)
+    snprintf(why, whysz, "is owned by uid %u, not %u", (unsigned)st.st_uid, (unsigned)uid);
+  else if ((st.st_mode & 07777) != 0700)
+    snprintf(why, whysz, "has mode %04o, not 0700", (unsigned)(st.st_mode & 07777));
+  else
+    return 0;
+  return -1;
+}
+
+/* Opens entry name of base (fd bfd) as a private directory of uid, never
+   through a symlink. -1 with the reason if it is not one. */
+static int pdir_open(int bfd, const char *name, uid_t uid, char *why, size_t whysz) {
+  int fd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    struct stat st;
+    snprintf(why, whysz, "%s",
+             fstatat(bfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)
+                 ? "is a symbolic link"
+             : errno == ENOTDIR ? "is not a directory"
+                                : strerror(errno));
+    return -1;
+  }
+  if (pdir_check(fd, uid, why, whysz)) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static int pdir_rank(const pdir_t *d, uid_t me) { return (d->uid != me) * 2 + !d->exact; }
+static uid_t pdir_sort_me;
+static int pdir_cmp(const void *a, const void *b) {
+  return pdir_rank(a, pdir_sort_me) - pdir_rank(b, pdir_sort_me);
+}
+
+/* Lists the private directories of base: those of uid `uid` if mine_only,
+   else every user's with the caller's euid first; the exact name first.
+   At most PDIR_MAX per call. */
+static uint32_t pdir_list(const char *base, uid_t uid, int mine_only, pdir_t *out) {
+  DIR *d = opendir(base);
+  if (!d) return 0;
+  uint32_t n = 0;
+  struct dirent *e;
+  while (n < PDIR_MAX && (e = readdir(d))) {
+    pdir_t p;
+    char why[64];
+    if (!pdir_parse(e->d_name, &p.uid, &p.exact) || (mine_only && p.uid != uid)) continue;
+    int fd = pdir_open(dirfd(d), e->d_name, p.uid, why, sizeof why);
+    if (fd < 0) continue;
+    close(fd);
+    snprintf(p.name, sizeof p.name, "%s", e->d_name);
+    out[n++] = p;
+  }
+  closedir(d);
+  pdir_sort_me = uid;
+  qsort(out, n, sizeof *out, pdir_cmp);
+  return n;
+}
+
+/* mkdirat(name, 0700), then the mode set again: the umask may have taken
+   bits, and a directory just made is ours to fix. 0, or -1 with errno. */
+static int pdir_mkdir(int bfd, const char *name) {
+  if (mkdirat(bfd, name, 0700)) return -1;
+  int fd = openat(bfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int r = fchmod(fd, 0700);
+  close(fd);
+  return r;
+}
+
+/* Opens (making it if need be) the private directory of this euid under
+   base that a new workspace goes into; writes its path into dpath. */
+static int pdir_make(const char *base, char *dpath, size_t dsz, sl_err_t *err) {
+  uid_t me = geteuid();
+  int bfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (bfd < 0) return sl_err_set(err, "workspace: cannot open %s: %s", base, strerror(errno));
+  char name[32], alt[32] = "", why[96], why2[96];
+  snprintf(name, sizeof name, PDIR_PREFIX "%u", (unsigned)me);
+  if (pdir_mkdir(bfd, name) && errno != EEXIST) {
+    int e = errno;
+    close(bfd);
+    return sl_err_set(err, "workspace: cannot make %s/%s: %s", base, name, strerror(e));
+  }
+  int fd = pdir_open(bfd, name, me, why, sizeof why);
+  if (fd < 0) {
+    /* Taken, by a squatter or a mistake: reuse a fallback made earlier,
+       else make one nobody can predict. */
+    pdir_t l[PDIR_MAX];
+    uint32_t n = pdir_list(base, me, 1, l);
+    for (uint32_t i = 0; fd < 0 && i < n; i++)
+      if (!l[i].exact && (fd = pdir_open(bfd, l[i].name, me, why2, sizeof why2)) >= 0)
+        snprintf(alt, sizeof alt, "%.31s", l[i].name);
+    for (int tries = 0; fd < 0 && tries < 16; tries++) {
+      uint32_t r = 0;
+      if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r) continue;
+      snprintf(alt, sizeof alt, PDIR_PREFIX "%u.%08x", (unsigned)me, r);
+      if (pdir_mkdir(bfd, alt) == 0) fd = pdir_open(bfd, alt, me, why2, sizeof why2);
+    }
+    if (fd < 0) {
+      close(bfd);
+      return sl_err_set(err, "workspace: %s/%s %s, and no private directory could be made beside "
+                             "it; remove %s/%s (another user may be squatting it)",
+                        base, name, why, base, name);
+    }
+    SL_WARN("workspace: %s/%s %s (another user squatting it?); using %s/%s instead", base, name,
+            why, base, alt);
+    snprintf(name, sizeof name, "%s", alt);
+  }
+  close(bfd);
+  int k = snprintf(dpath, dsz, "%s/%s", base, name);
+  if (k < 0 || (size_t)k >= dsz) {
+    close(fd);
+    return sl_err_set(err, "workspace: path too long under %s", base);
+  }
+  return fd;
+}
+
+/* The private directory of the workspace file at path goes when it holds
+   nothing more (rmdir refuses otherwise); a creator of the same user that
+   finds it gone meanwhile makes it again. */
+static void pdir_drop(const char *path) {
+  char d[SL_WKSP_PATH_MAX];
+  snprintf(d, sizeof d, "%s", path);
+  char *slash = strrchr(d, '/');
+  if (!slash) return;
+  *slash = 0;
+  rmdir(d);
+}
+
+/* ------------------------------------------------------------------ */
 /* Finding an existing file.                                           */
+
+int sl_wksp_find_in(const char *base, const char *name, char *buf, size_t bufsz) {
+  if (!name_ok(name)) return -1;
+  uid_t me = geteuid();
+  /* Mine first, then anyone's (root watching another user's instance). */
+  for (int mine = 1; mine >= 0; mine--) {
+    pdir_t l[PDIR_MAX];
+    uint32_t n = pdir_list(base, me, mine, l);
+    for (uint32_t i = 0; i < n; i++) {
+      if (!mine && l[i].uid == me) continue;
+      char path[SL_WKSP_PATH_MAX];
+      struct stat st;
+      int k = snprintf(path, sizeof path, "%s/%s/%s.wksp", base, l[i].name, name);
+      if (k < 0 || (size_t)k >= sizeof path || lstat(path, &st) || !S_ISREG(st.st_mode)) continue;
+      snprintf(buf, bufsz, "%s", path);
+      return 0;
+    }
+  }
+  return -1;
+}
 
 typedef struct {
   const char *name;
@@ -146,11 +324,7 @@ typedef struct {
 
 static int try_dir(const char *dir, void *arg) {
   find_arg_t *a = arg;
-  char path[SL_WKSP_PATH_MAX];
-  if (sl_wksp_path(dir, a->name, path, sizeof path)) return 0;
-  if (access(path, F_OK) != 0) return 0;
-  snprintf(a->buf, a->bufsz, "%s", path);
-  return 1;
+  return sl_wksp_find_in(dir, a->name, a->buf, a->bufsz) == 0;
 }
 
 int sl_wksp_find_file(const char *name, const char *hugetlbfs_mount, char *buf, size_t bufsz) {
@@ -175,21 +349,24 @@ void sl_wksp_params_default(sl_wksp_params_t *p) {
   p->numa_node = -1;
 }
 
-/* If path exists: fail if its lock is held (a live instance), else remove
-   it (stale). Returns 0 when the name is free. */
-static int clear_stale(const char *path, const char *name, sl_err_t *err) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+/* If <dpath>/<name>.wksp (dfd open on dpath) exists: fail if its lock is
+   held (a live instance), else remove it (stale). 0 when the name is free. */
+static int clear_stale(int dfd, const char *dpath, const char *name, sl_err_t *err) {
+  char fname[SL_WKSP_NAME_MAX + 8], path[SL_WKSP_PATH_MAX + 80];
+  snprintf(fname, sizeof fname, "%s.wksp", name);
+  snprintf(path, sizeof path, "%s/%s", dpath, fname);
+  int fd = openat(dfd, fname, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT) return 0;
     return sl_err_set(err, "workspace %s: cannot open existing file: %s (remove it by hand)", path,
                       strerror(errno));
   }
+  int pid = -1;
+  sl_wksp_hdr_t h;
+  if (pread(fd, &h, sizeof h, 0) >= (ssize_t)offsetof(sl_wksp_hdr_t, creator_wall_ns) &&
+      h.magic == SL_WKSP_MAGIC)
+    pid = h.creator_pid;
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    int pid = -1;
-    sl_wksp_hdr_t h;
-    if (pread(fd, &h, sizeof h, 0) >= (ssize_t)offsetof(sl_wksp_hdr_t, creator_wall_ns) &&
-        h.magic == SL_WKSP_MAGIC)
-      pid = h.creator_pid;
     close(fd);
     return sl_err_set(err,
                       "instance %s is already running (pid %d holds %s); stop it or choose "
@@ -198,12 +375,7 @@ static int clear_stale(const char *path, const char *name, sl_err_t *err) {
   }
   /* Nobody holds it: a crashed instance. Unlink while we hold the lock so
      a concurrent creator cannot take this inode for a live one. */
-  int pid = -1;
-  sl_wksp_hdr_t h;
-  if (pread(fd, &h, sizeof h, 0) >= (ssize_t)offsetof(sl_wksp_hdr_t, creator_wall_ns) &&
-      h.magic == SL_WKSP_MAGIC)
-    pid = h.creator_pid;
-  if (unlink(path) != 0 && errno != ENOENT) {
+  if (unlinkat(dfd, fname, 0) != 0 && errno != ENOENT) {
     int e = errno;
     close(fd);
     return sl_err_set(err, "workspace %s: stale file (pid %d is gone) cannot be removed: %s", path,
@@ -214,26 +386,48 @@ static int clear_stale(const char *path, const char *name, sl_err_t *err) {
   return 0;
 }
 
-/* Removes "<dir>/.<name>.wksp.<pid>" files left by creators that died
-   mid-create (their lock is free): on hugetlbfs they would hold pages. */
-static void clear_stale_temps(const char *dir, const char *name) {
+/* Removes ".<name>.wksp.<pid>" files left by creators that died mid-create
+   (their lock is free): on hugetlbfs they would hold pages. */
+static void clear_stale_temps(int dfd, const char *name) {
   char prefix[SL_WKSP_NAME_MAX + 8];
   snprintf(prefix, sizeof prefix, ".%s.wksp.", name);
   size_t pl = strlen(prefix);
-  DIR *d = opendir(dir);
-  if (!d) return;
+  int dup_fd = dup(dfd);
+  DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
+  if (!d) {
+    if (dup_fd >= 0) close(dup_fd);
+    return;
+  }
   struct dirent *e;
   while ((e = readdir(d))) {
     if (strncmp(e->d_name, prefix, pl)) continue;
-    char path[SL_WKSP_PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = openat(dfd, e->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) continue;
-    if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlink(path) == 0)
-      SL_INFO("workspace %s: removed %s left by an interrupted start", name, path);
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0 && unlinkat(dfd, e->d_name, 0) == 0)
+      SL_INFO("workspace %s: removed %s left by an interrupted start", name, e->d_name);
     close(fd);
   }
   closedir(d);
+}
+
+/* The checks above in every private directory of this euid under base. */
+static int clear_stale_in(const char *base, const char *name, sl_err_t *err) {
+  pdir_t l[PDIR_MAX];
+  uid_t me = geteuid();
+  uint32_t n = pdir_list(base, me, 1, l);
+  int bfd = n ? open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+  int rc = 0;
+  for (uint32_t i = 0; !rc && bfd >= 0 && i < n; i++) {
+    char why[64], dpath[SL_WKSP_PATH_MAX];
+    int k = snprintf(dpath, sizeof dpath, "%s/%s", base, l[i].name);
+    int dfd = k < 0 || (size_t)k >= sizeof dpath ? -1 : pdir_open(bfd, l[i].name, me, why, sizeof why);
+    if (dfd < 0) continue;
+    rc = clear_stale(dfd, dpath, name, err);
+    if (!rc) clear_stale_temps(dfd, name);
+    close(dfd);
+  }
+  if (bfd >= 0) close(bfd);
+  return rc;
 }
 
 static sigjmp_buf touch_jmp;
@@ -361,15 +555,7 @@ int sl_wksp_create(sl_wksp_t *w, const sl_wksp_params_t *p, sl_err_t *err) {
      stale one is removed (its pages then count as free again). */
   char hdir[SL_WKSP_PATH_MAX], why[512] = "";
   huge_dir(p, hp, hdir, sizeof hdir, why, sizeof why);
-  char path[SL_WKSP_PATH_MAX];
-  if (hdir[0]) {
-    if (sl_wksp_path(hdir, p->name, path, sizeof path))
-      return sl_err_set(err, "workspace %s: path too long under %s", p->name, hdir);
-    if (clear_stale(path, p->name, err)) return -1;
-    clear_stale_temps(hdir, p->name);
-  }
-  clear_stale_temps(SHM_DIR, p->name);
-  if (sl_wksp_path(SHM_DIR, p->name, path, sizeof path) == 0 && clear_stale(path, p->name, err))
+  if ((hdir[0] && clear_stale_in(hdir, p->name, err)) || clear_stale_in(SHM_DIR, p->name, err))
     return -1;
 
   sl_wksp_plan_t plan;
@@ -398,32 +584,46 @@ int sl_wksp_create(sl_wksp_t *w, const sl_wksp_params_t *p, sl_err_t *err) {
   uint64_t cfg_sz = p->config_text ? strlen(p->config_text) : 0;
   uint64_t head = align_up(sizeof(sl_wksp_hdr_t), SL_WKSP_ALIGN_MIN);
 
-  char final[SL_WKSP_PATH_MAX], tmp[SL_WKSP_PATH_MAX];
-  if (sl_wksp_path(dir, p->name, final, sizeof final))
-    return sl_err_set(err, "workspace %s: path too long under %s", p->name, dir);
-  int n = snprintf(tmp, sizeof tmp, "%s/.%s.wksp.%d", dir, p->name, (int)getpid());
-  if (n < 0 || (size_t)n >= sizeof tmp)
-    return sl_err_set(err, "workspace %s: path too long under %s", p->name, dir);
+  char dpath[SL_WKSP_PATH_MAX], final[SL_WKSP_PATH_MAX] = "", fname[SL_WKSP_NAME_MAX + 8];
+  char tmp[SL_WKSP_NAME_MAX + 32];
+  snprintf(fname, sizeof fname, "%s.wksp", p->name);
+  snprintf(tmp, sizeof tmp, ".%s.wksp.%d", p->name, (int)getpid());
 
   /* Built under a private name, published by an atomic no-replace rename:
-     nobody ever sees a half-made workspace under the real name. */
-  unlink(tmp);
-  int fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return sl_err_set(err, "workspace %s: cannot create %s: %s", p->name, tmp, strerror(errno));
+     nobody ever sees a half-made workspace under the real name. Every step
+     is relative to the private directory's descriptor. ENOENT: the
+     directory was removed with another instance's last file (of this same
+     user) between making it and creating in it; make it again. */
+  int dfd = -1, fd = -1;
+  for (int tries = 0; fd < 0; tries++) {
+    dfd = pdir_make(dir, dpath, sizeof dpath, err);
+    if (dfd < 0) return sl_err_prefix(err, "instance %s", p->name);
+    if (sl_wksp_path(dpath, p->name, final, sizeof final)) {
+      close(dfd);
+      return sl_err_set(err, "workspace %s: path too long under %s", p->name, dpath);
+    }
+    unlinkat(dfd, tmp, 0);
+    fd = openat(dfd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd >= 0) break;
+    int e = errno;
+    close(dfd);
+    if (e != ENOENT || tries == 3)
+      return sl_err_set(err, "workspace %s: cannot create %s/%s: %s", p->name, dpath, tmp,
+                        strerror(e));
+  }
   uint8_t *base = MAP_FAILED;
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    sl_err_set(err, "workspace %s: cannot lock %s: %s", p->name, tmp, strerror(errno));
+    sl_err_set(err, "workspace %s: cannot lock %s/%s: %s", p->name, dpath, tmp, strerror(errno));
     goto fail;
   }
   if (ftruncate(fd, (off_t)total) != 0) {
-    sl_err_set(err, "workspace %s: cannot size %s to %" PRIu64 " bytes: %s", p->name, tmp, total,
+    sl_err_set(err, "workspace %s: cannot size %s to %" PRIu64 " bytes: %s", p->name, final, total,
                strerror(errno));
     goto fail;
   }
   base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   if (base == MAP_FAILED) {
-    sl_err_set(err, "workspace %s: cannot map %" PRIu64 " bytes of %s: %s%s", p->name, total, tmp,
+    sl_err_set(err, "workspace %s: cannot map %" PRIu64 " bytes of %s: %s%s", p->name, total, final,
                strerror(errno), huge ? " (hugepages taken meanwhile?)" : "");
     goto fail;
   }
@@ -457,13 +657,13 @@ int sl_wksp_create(sl_wksp_t *w, const sl_wksp_params_t *p, sl_err_t *err) {
   h->alloc_cursor = head + align_up(cfg_sz + 1, SL_WKSP_ALIGN_MIN);
   h->obj_cnt = 0;
 
-  if (renameat2(AT_FDCWD, tmp, AT_FDCWD, final, RENAME_NOREPLACE) != 0) {
+  if (renameat2(dfd, tmp, dfd, fname, RENAME_NOREPLACE) != 0) {
     if (errno == EEXIST) {
       /* Another creator won the race since clear_stale: report it. */
-      if (clear_stale(final, p->name, err) == 0)
+      if (clear_stale(dfd, dpath, p->name, err) == 0)
         sl_err_set(err, "workspace %s: %s appeared while creating; retry", p->name, final);
     } else {
-      sl_err_set(err, "workspace %s: cannot rename %s to %s: %s", p->name, tmp, final,
+      sl_err_set(err, "workspace %s: cannot rename %s/%s to %s: %s", p->name, dpath, tmp, final,
                  strerror(errno));
     }
     goto fail;
@@ -480,12 +680,15 @@ int sl_wksp_create(sl_wksp_t *w, const sl_wksp_params_t *p, sl_err_t *err) {
   snprintf(w->name, sizeof w->name, "%s", p->name);
   SL_DEBUG("workspace %s: %" PRIu64 " bytes of %s pages at %s", p->name, total,
            huge ? page_name(hp) : "small", final);
+  close(dfd);
   return 0;
 
 fail:
   if (base != MAP_FAILED) munmap(base, total);
-  unlink(tmp);
+  unlinkat(dfd, tmp, 0);
   close(fd);
+  close(dfd);
+  pdir_drop(final);
   return -1;
 }
 
@@ -501,17 +704,21 @@ int sl_wksp_join(sl_wksp_t *w, const char *name, const char *hugetlbfs_mount, in
   char path[SL_WKSP_PATH_MAX];
   if (sl_wksp_find_file(name, hugetlbfs_mount, path, sizeof path))
     return sl_err_set(err,
-                      "instance %s: no workspace file %s.wksp in %s%severy hugetlbfs mount or %s; "
-                      "is it running (sluice run) and is the name right?",
+                      "instance %s: no workspace file sluice-*/%s.wksp in %s%severy hugetlbfs "
+                      "mount or %s; is it running (sluice run) and is the name right?",
                       name, name,
                       hugetlbfs_mount && strcmp(hugetlbfs_mount, "auto") ? hugetlbfs_mount : "",
                       hugetlbfs_mount && strcmp(hugetlbfs_mount, "auto") ? ", " : "", SHM_DIR);
-  int fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+  int fd = open(path, (read_only ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return sl_err_set(err, "workspace %s: cannot open: %s%s", path, strerror(errno),
                       errno == EACCES ? " (mode 0600: run as the instance's user or root)" : "");
   struct stat st;
-  if (fstat(fd, &st) != 0 || (uint64_t)st.st_size < sizeof(sl_wksp_hdr_t)) {
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return sl_err_set(err, "workspace %s: not a regular file", path);
+  }
+  if ((uint64_t)st.st_size < sizeof(sl_wksp_hdr_t)) {
     close(fd);
     return sl_err_set(err, "workspace %s: too small to be a workspace (being created?)", path);
   }
@@ -567,6 +774,7 @@ int sl_wksp_remove(sl_wksp_t *w) {
   if (w->fd >= 0 && w->path[0] && fstat(w->fd, &a) == 0 && stat(w->path, &b) == 0 &&
       a.st_ino == b.st_ino && a.st_dev == b.st_dev)
     r = unlink(w->path) == 0 ? 0 : -1;
+  if (r == 0 && w->creator) pdir_drop(w->path);
   sl_wksp_leave(w);
   return r;
 }

@@ -1,12 +1,19 @@
 /* shmem/wksp.h: the workspace, one shared-memory file per instance that
    holds every ring, payload region, tag cache, UMEM and metrics block.
 
-   The file is <hugetlbfs mount>/<name>.wksp (or /dev/shm/<name>.wksp when no
-   hugetlbfs mount has enough free pages). The supervisor creates it, carves
-   objects out of it with sl_wksp_alloc, then forks the tiles, which inherit
-   the mapping at the same address. Any other process (the monitor, a test)
-   joins by name and maps it wherever mmap puts it: hence everything inside
-   is addressed by an offset from the workspace base, never by a pointer.
+   The file is <base>/sluice-<uid>/<name>.wksp, where base is the hugetlbfs
+   mount (or /dev/shm when no hugetlbfs mount has enough free pages) and
+   sluice-<uid> is a directory private to the creating user (owned by it,
+   mode 0700, never a symlink): another local user cannot squat the name,
+   hold its lock or plant a link there, however world-writable the base.
+   If that name is taken by anything else, the creator uses
+   sluice-<uid>.<random> beside it, with a warning.
+
+   The supervisor creates it, carves objects out of it with sl_wksp_alloc,
+   then forks the tiles, which inherit the mapping at the same address. Any
+   other process (the monitor, a test) joins by name and maps it wherever
+   mmap puts it: hence everything inside is addressed by an offset from the
+   workspace base, never by a pointer.
 
    Layout: a header (sl_wksp_hdr_t) at offset 0, then the resolved config
    text, then the objects, each found through the header's directory. */
@@ -143,13 +150,16 @@ void sl_wksp_plan(const sl_wksp_params_t *p, sl_wksp_plan_t *out);
    (util/log.h) that says how to reserve pages; or, if p->require_hugepages,
    failure. A given mount that is not a hugetlbfs counts as "no hugepages".
 
-   Instances: the file is created under a temporary name, flock'ed
-   (LOCK_EX|LOCK_NB), sized, mapped, its header written, then linked to
-   <dir>/<name>.wksp (mode 0600) atomically. If that name exists and its lock
-   is held, fails with "instance NAME is already running (pid P holds PATH)".
-   If it exists and nobody holds its lock (a crashed instance), it is
-   replaced. The lock lives as long as any process (the creator or a forked
-   child that did not leave) keeps the fd open.
+   Instances: the file is created in the creator's private directory under
+   a temporary name, flock'ed (LOCK_EX|LOCK_NB), sized, mapped, its header
+   written, then renamed to <name>.wksp (mode 0600) atomically, each step
+   relative to the directory's descriptor. If that name exists in any of
+   the creator's private directories and its lock is held, fails with
+   "instance NAME is already running (pid P holds PATH)". If it exists and
+   nobody holds its lock (a crashed instance), it is replaced. Files of
+   other users, wherever they are, never stop a start. The lock lives as
+   long as any process (the creator or a forked child that did not leave)
+   keeps the fd open.
 
    Memory: bound to p->numa_node (fails if that node does not exist), every
    page written once (pre-faulted; the kernel hands out zeroed pages), then
@@ -161,9 +171,8 @@ void sl_wksp_plan(const sl_wksp_params_t *p, sl_wksp_plan_t *out);
    on a bad name, size 0, an unsupported page size, or any system error. */
 int sl_wksp_create(sl_wksp_t *w, const sl_wksp_params_t *p, sl_err_t *err);
 
-/* sl_wksp_join maps the existing workspace of instance name. Looks in
-   hugetlbfs_mount first (a directory; NULL or "auto" skips this step), then
-   in every hugetlbfs mount of /proc/mounts, then in /dev/shm. Checks the
+/* sl_wksp_join maps the existing workspace of instance name, found by
+   sl_wksp_find_file. Checks the
    magic, layout version and size. read_only maps PROT_READ: any write
    through w->base then faults (SIGSEGV). Takes no lock: joining a workspace
    whose creator died works (see sl_wksp_alive). Fails with a message naming
@@ -176,7 +185,8 @@ int sl_wksp_join(sl_wksp_t *w, const char *name, const char *hugetlbfs_mount, in
    the fd) releases the instance lock. */
 void sl_wksp_leave(sl_wksp_t *w);
 
-/* sl_wksp_remove unlinks the file (if it is still the one w mapped), then
+/* sl_wksp_remove unlinks the file (if it is still the one w mapped), and
+   in the creator its private directory too if that is now empty, then
    leaves. Returns 0, or -1 if unlink failed (w is left anyway). */
 int sl_wksp_remove(sl_wksp_t *w);
 
@@ -189,9 +199,17 @@ int sl_wksp_alive(const sl_wksp_t *w);
    ("<dir>/<name>.wksp") into buf. Returns 0, or -1 if it does not fit. */
 int sl_wksp_path(const char *dir, const char *name, char *buf, size_t bufsz);
 
-/* sl_wksp_find_file searches like sl_wksp_join (hugetlbfs_mount, every
-   hugetlbfs mount, /dev/shm) and writes the path of the first existing
-   <name>.wksp into buf. Returns 0, or -1 if none exists. */
+/* sl_wksp_find_in writes into buf the path of instance name's file in a
+   private directory under base (<base>/sluice-<uid>[.<suffix>]/<name>.wksp,
+   only in directories that pass the private check: owned by that uid, mode
+   0700, not a symlink). The caller's own (euid) directories come first,
+   then other users' (root watching another user's instance). Returns 0, or
+   -1 if none exists. */
+int sl_wksp_find_in(const char *base, const char *name, char *buf, size_t bufsz);
+
+/* sl_wksp_find_file: sl_wksp_find_in over hugetlbfs_mount (a directory;
+   NULL or "auto" skips it), then every hugetlbfs mount of /proc/mounts,
+   then /dev/shm; the first found wins. Returns 0, or -1 if none exists. */
 int sl_wksp_find_file(const char *name, const char *hugetlbfs_mount, char *buf, size_t bufsz);
 
 /* sl_wksp_hugetlbfs_free_pages returns the number of hugepages of page_size

@@ -1,15 +1,18 @@
 #include "util/log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 static int log_level = SL_LOG_INFO;
 static char log_name[32] = "sluice";
-static FILE *log_file; /* NULL: stderr */
+static int log_fd = -1; /* -1: stderr */
 
 int sl_log_level_parse(const char *name) {
   static const char *const names[] = {"debug", "info", "warn", "error"};
@@ -26,12 +29,26 @@ void sl_log_set_name(const char *name) {
 }
 
 int sl_log_set_file(const char *path) {
-  if (log_file) fclose(log_file);
-  log_file = NULL;
+  if (log_fd >= 0) close(log_fd);
+  log_fd = -1;
   if (!path || !*path) return 0;
-  log_file = fopen(path, "a");
-  return log_file ? 0 : -1;
+  /* Opened as root at a path others may reach: never through a symlink,
+     never a FIFO or device (O_NONBLOCK: a FIFO cannot hang the open), never
+     a second name of another file (a hard link planted to /etc/passwd). */
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+                0640);
+  if (fd < 0) return -1;
+  struct stat st;
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+    close(fd);
+    errno = EINVAL;
+    return -1;
+  }
+  log_fd = fd;
+  return 0;
 }
+
+int sl_log_fd(void) { return log_fd >= 0 ? log_fd : STDERR_FILENO; }
 
 void sl_log(int level, const char *fmt, ...) {
   if (level < log_level) return;
@@ -52,7 +69,6 @@ void sl_log(int level, const char *fmt, ...) {
   size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
   if (len > sizeof line - 2) len = sizeof line - 2;
   line[len++] = '\n';
-  int fd = log_file ? fileno(log_file) : STDERR_FILENO;
-  ssize_t w = write(fd, line, len);
+  ssize_t w = write(sl_log_fd(), line, len);
   (void)w;
 }

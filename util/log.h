@@ -19,10 +19,16 @@ int sl_log_get_level(void);
    ("sluice" by default, "net:0" in a tile). Copied; at most 31 chars. */
 void sl_log_set_name(const char *name);
 
-/* sl_log_set_file sends lines to path (appended) instead of stderr; NULL or
-   "" goes back to stderr. Returns 0, or -1 if the file cannot be opened
-   (lines keep going to stderr). */
+/* sl_log_set_file sends lines to path (appended, created 0640) instead of
+   stderr; NULL or "" goes back to stderr. Never follows a symlink at path
+   and refuses anything but a regular file with one name. Returns 0, or -1
+   with errno (ELOOP: path is a symlink; EINVAL: not a regular file, or a
+   hard link; else open's) and lines keep going to stderr. */
 int sl_log_set_file(const char *path);
+
+/* sl_log_fd: the descriptor lines are written to (the file, or stderr), for
+   a sandbox allow-list. Every line is one write(2) to it. */
+int sl_log_fd(void);
 
 void sl_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -66,6 +66,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <ifaddrs.h>
 #include <linux/bpf.h>
 #include <linux/if_link.h>
@@ -235,18 +236,20 @@ static void die(const char *fmt, ...) {
 
 static int pid_dead(int pid) { return pid != getpid() && kill(pid, 0) && errno == ESRCH; }
 
-/* Workspace files "bench-net-PID.wksp" of dead runs in dir (they would
-   hold hugepages). */
-static void sweep_wksp_dir(const char *dir) {
-  DIR *d = opendir(dir);
-  if (!d) return;
-  struct dirent *e;
-  while ((e = readdir(d))) {
+/* Workspace files "bench-net-PID.wksp" of dead runs in this user's
+   private directories under base (they would hold hugepages). */
+static void sweep_wksp_dir(const char *base) {
+  char pat[600];
+  snprintf(pat, sizeof pat, "%s/sluice-%u*/bench-net-*.wksp", base, (unsigned)geteuid());
+  glob_t g;
+  if (glob(pat, 0, NULL, &g)) return;
+  for (size_t i = 0; i < g.gl_pathc; i++) {
+    const char *f = strrchr(g.gl_pathv[i], '/') + 1;
     int pid, end = 0;
-    if (sscanf(e->d_name, "bench-net-%d.wksp%n", &pid, &end) == 1 && end && !e->d_name[end] && pid_dead(pid))
-      unlinkat(dirfd(d), e->d_name, 0);
+    if (sscanf(f, "bench-net-%d.wksp%n", &pid, &end) == 1 && end && !f[end] && pid_dead(pid))
+      unlink(g.gl_pathv[i]);
   }
-  closedir(d);
+  globfree(&g);
 }
 
 /* What earlier runs killed before their cleanup left: namespaces (with

@@ -128,11 +128,12 @@ wait_gone() {
 }
 
 # wksp_exists NAME: the instance's workspace file is present somewhere.
+# (Each user's workspaces live in its private BASE/sluice-UID[.x] directories.)
 wksp_exists() {
-  local n=$1
-  ls /dev/shm/"$n".wksp 2>/dev/null && return 0
+  local n=$1 f
+  for f in /dev/shm/sluice-*/"$n".wksp; do [ -e "$f" ] && return 0; done
   for m in $(awk '$3=="hugetlbfs"{print $2}' /proc/mounts); do
-    [ -e "$m/$n.wksp" ] && return 0
+    for f in "$m"/sluice-*/"$n".wksp; do [ -e "$f" ] && return 0; done
   done
   return 1
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/config.h"
@@ -103,6 +104,23 @@ START_TEST(load_reads_a_file_and_names_it_in_errors) {
   unlink(path);
   ck_assert_int_eq(sl_config_load(&cfg, path, &err), -1);
   ck_assert_msg(strstr(err.msg, path) == err.msg && strstr(err.msg, "cannot open"), "%s", err.msg);
+}
+END_TEST
+
+START_TEST(a_fifo_is_refused_at_once_not_read) {
+  char dir[] = "/tmp/sluice-test-config-XXXXXX";
+  ck_assert_ptr_nonnull(mkdtemp(dir));
+  char path[64];
+  snprintf(path, sizeof path, "%s/fifo.toml", dir);
+  ck_assert_int_eq(mkfifo(path, 0600), 0);
+  /* No writer ever comes: a blocking open would hang here (Check's timeout). */
+  ck_assert_int_eq(sl_config_load(&cfg, path, &err), -1);
+  ck_assert_msg(strstr(err.msg, path) == err.msg && strstr(err.msg, "not a regular file"), "%s",
+                err.msg);
+  unlink(path);
+  ck_assert_int_eq(sl_config_load(&cfg, dir, &err), -1); /* a directory neither */
+  ck_assert_msg(strstr(err.msg, "not a regular file"), "%s", err.msg);
+  rmdir(dir);
 }
 END_TEST
 
@@ -400,6 +418,7 @@ int main(void) {
   tcase_add_test(tc, user_file_overrides_key_by_key);
   tcase_add_test(tc, dotted_keys_override_like_tables);
   tcase_add_test(tc, load_reads_a_file_and_names_it_in_errors);
+  tcase_add_test(tc, a_fifo_is_refused_at_once_not_read);
   tcase_add_test(tc, toml_syntax_error_has_path_line_col);
   tcase_add_test(tc, unknown_key_is_named_with_the_valid_ones);
   tcase_add_test(tc, unknown_table_is_named_with_the_valid_ones);

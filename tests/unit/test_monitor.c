@@ -1218,7 +1218,7 @@ END_TEST
 /* Removes whatever workspace files failed tests left behind. */
 static void sweep(void) {
   char pat[96];
-  snprintf(pat, sizeof pat, "/dev/shm/%s-*", name_prefix);
+  snprintf(pat, sizeof pat, "/dev/shm/sluice-*/%s-*", name_prefix);
   glob_t g;
   if (!glob(pat, 0, NULL, &g)) {
     for (size_t i = 0; i < g.gl_pathc; i++) unlink(g.gl_pathv[i]);

@@ -1,11 +1,17 @@
 /* Unit tests for util/: CPU lists, error buffers. */
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/cpuset.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/proc.h"
 
 START_TEST(cpulist_parses_ranges_in_written_order) {
   sl_cpulist_t l;
@@ -56,6 +62,88 @@ START_TEST(log_levels_parse) {
 }
 END_TEST
 
+/* A scratch directory with a root-owned "victim" file holding "keep\n". */
+static char scratch[64];
+static void make_scratch(char *victim, size_t sz) {
+  snprintf(scratch, sizeof scratch, "/tmp/sl-util-XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(scratch));
+  snprintf(victim, sz, "%s/victim", scratch);
+  FILE *f = fopen(victim, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs("keep\n", f);
+  fclose(f);
+}
+
+static long file_size(const char *path) {
+  struct stat st;
+  return stat(path, &st) ? -1 : (long)st.st_size;
+}
+
+START_TEST(log_file_appends_to_a_regular_file) {
+  char victim[96];
+  make_scratch(victim, sizeof victim);
+  ck_assert_int_eq(sl_log_set_file(victim), 0);
+  ck_assert_int_ne(sl_log_fd(), STDERR_FILENO);
+  SL_ERR("a line for the file");
+  ck_assert_int_eq(sl_log_set_file(NULL), 0);
+  ck_assert_int_eq(sl_log_fd(), STDERR_FILENO);
+  char buf[256] = {0};
+  FILE *f = fopen(victim, "r");
+  ck_assert_uint_gt(fread(buf, 1, sizeof buf - 1, f), 5);
+  fclose(f);
+  ck_assert_msg(!strncmp(buf, "keep\n", 5) && strstr(buf, "a line for the file\n"), "%s", buf);
+  unlink(victim);
+  rmdir(scratch);
+}
+END_TEST
+
+START_TEST(log_file_never_follows_a_symlink) {
+  char victim[96], link[96];
+  make_scratch(victim, sizeof victim);
+  snprintf(link, sizeof link, "%s/sluice.log", scratch);
+  ck_assert_int_eq(symlink(victim, link), 0);
+  errno = 0;
+  ck_assert_int_eq(sl_log_set_file(link), -1);
+  ck_assert_int_eq(errno, ELOOP);
+  ck_assert_int_eq(sl_log_fd(), STDERR_FILENO);
+  ck_assert_int_eq(file_size(victim), 5);
+  unlink(link);
+  unlink(victim);
+  rmdir(scratch);
+}
+END_TEST
+
+START_TEST(log_file_refuses_a_hard_link_and_a_fifo) {
+  char victim[96], path[96];
+  make_scratch(victim, sizeof victim);
+  snprintf(path, sizeof path, "%s/sluice.log", scratch);
+  ck_assert_int_eq(link(victim, path), 0);
+  errno = 0;
+  ck_assert_int_eq(sl_log_set_file(path), -1);
+  ck_assert_int_eq(errno, EINVAL);
+  ck_assert_int_eq(file_size(victim), 5);
+  unlink(path);
+  ck_assert_int_eq(mkfifo(path, 0600), 0);
+  /* No reader: the open must fail at once rather than wait for one. */
+  ck_assert_int_eq(sl_log_set_file(path), -1);
+  ck_assert_int_eq(sl_log_fd(), STDERR_FILENO);
+  unlink(path);
+  unlink(victim);
+  rmdir(scratch);
+}
+END_TEST
+
+START_TEST(proc_stat_field_reads_this_process) {
+  uint64_t v = 0;
+  ck_assert_int_eq(sl_proc_stat_field(0, 4, &v), 0); /* ppid */
+  ck_assert_uint_eq(v, (uint64_t)getppid());
+  ck_assert_int_eq(sl_proc_stat_field(getpid(), SL_PROC_STAT_STARTTIME, &v), 0);
+  ck_assert_uint_gt(v, 0);
+  ck_assert_int_eq(sl_proc_stat_field(0, 500, &v), -1);
+  ck_assert_int_eq(sl_proc_stat_field(0, 3, &v), -1); /* the state letter is not a number */
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("util");
   TCase *tc = tcase_create("core");
@@ -64,6 +152,10 @@ int main(void) {
   tcase_add_test(tc, cpulist_online_includes_cpu0);
   tcase_add_test(tc, err_prefix_keeps_inner_message);
   tcase_add_test(tc, log_levels_parse);
+  tcase_add_test(tc, log_file_appends_to_a_regular_file);
+  tcase_add_test(tc, log_file_never_follows_a_symlink);
+  tcase_add_test(tc, log_file_refuses_a_hard_link_and_a_fifo);
+  tcase_add_test(tc, proc_stat_field_reads_this_process);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -57,7 +57,7 @@ FUZZ_BINS := $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # installs only what is missing, so it is a no-op on a prepared host.
 DEPS_PKGS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev liburing-dev \
   libnuma-dev libhugetlbfs-dev libhugetlbfs-bin check libsubunit-dev libsodium-dev \
-  libxxhash-dev libpcap-dev libseccomp-dev iproute2 ethtool iputils-ping netcat-openbsd tcpdump procps python3 \
+  libxxhash-dev libpcap-dev libseccomp-dev iproute2 ethtool iputils-ping netcat-openbsd tcpdump procps python3 gdb \
   prometheus tmux systemd strace groff-base man-db
 BENCH_PKGS := dpdk-dev valgrind
 DEB_PKGS := dpkg-dev lintian

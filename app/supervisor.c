@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <numa.h>
+#include <seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "tiles/net/uring_rx.h"
 #include "tiles/net/xdp_rx.h"
 #include "tiles/net/xdp_setup.h"
+#include "tiles/sandbox.h"
 #include "tiles/sink/sink_tile.h"
 #include "tiles/tile.h"
 #include "tiles/topo.h"
@@ -96,6 +98,8 @@ typedef struct {
   sl_net_xdp_t xdp;
   int xdp_up;
   sl_net_uring_prep_t *uring[SL_NET_TILE_MAX]; /* io_uring providers until their tile takes them */
+  uid_t uid; /* what the tiles run as (sl_sandbox_resolve_user) */
+  gid_t gid;
   int metric_fd; /* the metric tile's listening socket until it is forked; else -1 */
 } sup_t;
 
@@ -241,7 +245,8 @@ static void tile_child(sup_t *s, uint32_t id, pid_t parent) {
   t.wksp = &s->wksp;
   t.cfg = s->cfg;
   t.topo = s->topo;
-  t.user = s->cfg->user;
+  t.uid = s->uid;
+  t.gid = s->gid;
   /* Only the metric tile keeps the /metrics socket. */
   t.listen_fd = -1;
   if (s->metric_fd >= 0 && st->kind == SL_TILE_METRIC) t.listen_fd = s->metric_fd;
@@ -255,13 +260,28 @@ static void tile_child(sup_t *s, uint32_t id, pid_t parent) {
   _exit(sl_tile_main(&t));
 }
 
-static void describe_status(int status, char *buf, size_t sz) {
-  if (WIFSIGNALED(status))
+/* How tile t ended. A tile killed by SIGSYS made a system call its sandbox
+   does not allow; it wrote the call's number + 1 into its metrics first
+   (a value read from shared memory: only ever printed, and bounded). */
+static uint64_t metric(const sup_tile_t *t, uint32_t k) { return sl_metrics_get(t->metrics, k); }
+
+static void describe_status(const sup_tile_t *t, int status, char *buf, size_t sz) {
+  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS) {
+    uint64_t nr = metric(t, SL_M_SYSCALL_DENIED);
+    char *name = nr >= 1 && nr <= 4096 ? seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, (int)(nr - 1)) : NULL;
+    if (name)
+      snprintf(buf, sz, "was killed by its sandbox (SIGSYS): it made system call %s (%llu), which its allow-list lacks",
+               name, (unsigned long long)nr - 1);
+    else
+      snprintf(buf, sz, "was killed by its sandbox (SIGSYS): a system call its allow-list lacks");
+    free(name);
+  } else if (WIFSIGNALED(status)) {
     snprintf(buf, sz, "was killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
-  else if (WIFEXITED(status))
+  } else if (WIFEXITED(status)) {
     snprintf(buf, sz, "exited with status %d", WEXITSTATUS(status));
-  else
+  } else {
     snprintf(buf, sz, "ended (status 0x%x)", status);
+  }
 }
 
 static void kill_all(sup_t *s) {
@@ -275,7 +295,6 @@ static void kill_all(sup_t *s) {
   }
 }
 
-static uint64_t metric(const sup_tile_t *t, uint32_t k) { return sl_metrics_get(t->metrics, k); }
 
 static void log_summary(sup_t *s) {
   uint64_t v[SL_TILE_KIND_CNT][SL_METRICS_CNT];
@@ -305,7 +324,10 @@ static int silent_tile(const sup_t *s, const uint64_t *born, uint64_t timeout_ns
     const sup_tile_t *t = &s->tile[id];
     if (!t->live || metric(t, SL_M_STATE) == SL_TILE_STOPPED) continue;
     uint64_t hb = metric(t, SL_M_HEARTBEAT_NS);
-    if (hb < born[id] || hb > now) hb = born[id]; /* never heartbeat, or a value that cannot be */
+    /* Read after now: a tile may have heartbeat since. Before its fork: it
+       never has (or wrote nonsense), so its silence runs from the fork. */
+    if (hb > now) hb = now;
+    if (hb < born[id]) hb = born[id];
     if (now - hb > timeout_ns) {
       *silent_ns = now - hb;
       return (int)id;
@@ -348,8 +370,8 @@ static int watch(sup_t *s, const uint64_t *born) {
       s->tile[id].live = 0;
       live_cnt--;
       if (stopping && WIFEXITED(status) && WEXITSTATUS(status) == 0) continue;
-      char how[96];
-      describe_status(status, how, sizeof how);
+      char how[160];
+      describe_status(&s->tile[id], status, how, sizeof how);
       SL_ERR("tile %s (pid %d) %s%s; stopping the instance", s->tile[id].name, (int)pid, how,
              stopping ? " while draining" : "");
       kill_all(s);
@@ -424,7 +446,8 @@ int sl_supervise(const sl_config_t *cfg) {
 
   static int32_t cpus[SL_CPU_MAX];
   uint32_t cpu_cnt = 0;
-  if (plan_cpus(cfg, tile_cnt, cpus, &cpu_cnt, &err) || sl_iface_probe(cfg->net.interface, &s->iface, &err)) {
+  if (plan_cpus(cfg, tile_cnt, cpus, &cpu_cnt, &err) || sl_iface_probe(cfg->net.interface, &s->iface, &err) ||
+      sl_sandbox_resolve_user(cfg->user, &s->uid, &s->gid, &err)) {
     SL_ERR("%s", err.msg);
     return 1;
   }

@@ -31,6 +31,7 @@ static const metric_def_t common_defs[SL_M_COMMON_CNT] = {
     [SL_M_BACKPRESSURE_CNT] = {"backpressure_cnt", C, "sluice_tile_backpressure_waits_total", "Times the tile had to wait for credit."},
     [SL_M_HOUSEKEEP_CNT] = {"housekeep_cnt", C, "sluice_tile_housekeeping_rounds_total", "Housekeeping rounds of the tile."},
     [SL_M_CTX_SWITCHES] = {"ctx_switches", C, "sluice_tile_context_switches_total", "Voluntary and involuntary context switches of the tile process."},
+    [SL_M_SYSCALL_DENIED] = {"syscall_denied", G, "sluice_tile_syscall_denied", "The system call (its number + 1) the sandbox killed the tile for; 0: none."},
 };
 
 static const metric_def_t net_defs[SL_M_NET_END - SL_M_COMMON_CNT] = {

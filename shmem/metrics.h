@@ -51,6 +51,7 @@ enum {
   SL_M_BACKPRESSURE_CNT = 8,/* times the tile had to wait for credit */
   SL_M_HOUSEKEEP_CNT = 9,   /* housekeeping rounds */
   SL_M_CTX_SWITCHES = 10,   /* voluntary + involuntary context switches (getrusage) */
+  SL_M_SYSCALL_DENIED = 11, /* the system call (its number + 1) the sandbox killed the tile for; 0: none */
   SL_M_COMMON_CNT = 16,     /* first kind-specific index */
 };
 

@@ -1,12 +1,15 @@
 #include "tiles/tile.h"
 
-#include <unistd.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util/log.h"
-#include "util/priv.h"
 #include "util/time.h"
 
 /* Adaptive idling (tile.h says why it never spins). After
@@ -59,6 +62,73 @@ static void housekeep(sl_tile_t *t, sl_metrics_t *m, uint64_t now) {
   }
 }
 
+/* The system calls the runtime's own loop makes in every tile. */
+static void runtime_keep(sl_tile_keep_t *k, int log_fd) {
+  static const sl_sandbox_rule_t base[] = {
+      SL_SB_ALLOW(clock_gettime),   /* vDSO; a real call where the clocksource forces it */
+      SL_SB_ALLOW(gettimeofday),    /* sl_log's timestamp, idem */
+      SL_SB_ALLOW(clock_nanosleep), /* the adaptive naps */
+      SL_SB_ALLOW(nanosleep),
+      SL_SB_ALLOW(getrusage, SL_SB_EQ(0, RUSAGE_SELF)),
+      SL_SB_ALLOW(brk),    /* fini's frees may trim the heap */
+      SL_SB_ALLOW(munmap), /* ... and unmap large blocks and a provider's rings */
+      SL_SB_ALLOW(restart_syscall), /* a nap or wait resumed after a stop/continue */
+      SL_SB_ALLOW(exit_group),
+      SL_SB_ALLOW(exit),
+  };
+  for (uint32_t i = 0; i < sizeof base / sizeof base[0] && k->rule_cnt < SL_TILE_KEEP_MAX; i++)
+    k->rules[k->rule_cnt++] = base[i];
+  if (k->rule_cnt < SL_TILE_KEEP_MAX) k->rules[k->rule_cnt++] = (sl_sandbox_rule_t)SL_SB_ALLOW(write, SL_SB_EQ(0, log_fd));
+  if (k->fd_cnt < SL_TILE_KEEP_MAX) k->fds[k->fd_cnt++] = log_fd;
+}
+
+/* Confines the tile for good, after its privileged setup: every page of
+   the workspace but its own region read-only, then its sandbox. The
+   region comes from the topology, which only the supervisor writes. */
+static int confine(sl_tile_t *t, sl_metrics_t *m, sl_err_t *err) {
+  const sl_topo_tile_t *tt = &t->topo->tile[t->id];
+  sl_wksp_t *w = t->wksp;
+  if (tt->rgn_off > w->size || tt->rgn_sz > w->size - tt->rgn_off || tt->rgn_off % w->page_size ||
+      tt->rgn_sz % w->page_size)
+    return sl_err_set(err, "its region [%llu, +%llu) is not whole pages of the workspace",
+                      (unsigned long long)tt->rgn_off, (unsigned long long)tt->rgn_sz);
+  if (mprotect(w->base, w->size, PROT_READ) ||
+      mprotect(w->base + tt->rgn_off, tt->rgn_sz, PROT_READ | PROT_WRITE))
+    return sl_err_set(err, "write-protecting the workspace outside its region: %s", strerror(errno));
+  /* The mapping stays; its descriptor goes (the supervisor holds the lock). */
+  if (w->fd >= 0) close(w->fd);
+  w->fd = -1;
+
+  sl_tile_keep_t k;
+  memset(&k, 0, sizeof k);
+  k.dir_fd = -1;
+  if (t->ops->keep) t->ops->keep(t, &k);
+  int log_fd = sl_log_fd();
+  runtime_keep(&k, log_fd);
+  int top = 0;
+  for (uint32_t i = 0; i < k.fd_cnt; i++)
+    if (k.fds[i] > top) top = k.fds[i];
+  struct stat st;
+  int log_is_file = !fstat(log_fd, &st) && S_ISREG(st.st_mode);
+  sl_sandbox_t sb = {
+      .tile = t->name,
+      .uid = t->uid,
+      .gid = t->gid,
+      .fds = k.fds,
+      .fd_cnt = k.fd_cnt,
+      .unshare = SL_SB_NS_ALL,
+      .empty_root = 1,
+      .max_fds = (uint64_t)top + 1 + k.fd_slack,
+      .max_file_size = k.writes_files || log_is_file ? RLIM_INFINITY : 0,
+      .landlock = 1,
+      .landlock_dir_fd = k.dir_fd,
+      .rules = k.rules,
+      .rule_cnt = k.rule_cnt,
+      .trap_slot = &m->v[SL_M_SYSCALL_DENIED],
+  };
+  return sl_sandbox_enter(&sb, err);
+}
+
 int sl_tile_main(sl_tile_t *t) {
   sl_metrics_t *m = sl_topo_metrics(t->wksp, t->topo, t->id);
   sl_metrics_set(m, SL_M_PID, (uint64_t)getpid());
@@ -75,9 +145,10 @@ int sl_tile_main(sl_tile_t *t) {
     return 1;
   }
   /* Privileged setup is over (sockets bound, rings mapped): from here on the
-     tile needs no more than the workspace it already has mapped. */
-  if (sl_priv_drop(t->user, &err)) {
-    SL_ERR("tile %s: %s", t->name, err.msg);
+     tile needs no more than what it declared. Tests of the loop alone run
+     as root and unconfined (uid 0); the supervisor never starts a tile so. */
+  if (t->uid && confine(t, m, &err)) {
+    SL_ERR("tile %s: cannot enter its sandbox: %s", t->name, err.msg);
     set_state(m, SL_TILE_FAILED);
     return 1;
   }

@@ -25,9 +25,12 @@
 
 #include <stdint.h>
 
+#include <sys/types.h>
+
 #include "config/config.h"
 #include "shmem/metrics.h"
 #include "shmem/wksp.h"
+#include "tiles/sandbox.h"
 #include "tiles/topo.h"
 #include "util/err.h"
 
@@ -37,6 +40,21 @@
 
 typedef struct sl_tile sl_tile_t;
 
+#define SL_TILE_KEEP_MAX 32u
+
+/* What a tile keeps once it is sandboxed (tiles/sandbox.h), beyond what
+   the runtime keeps for every tile: the log's descriptor, and the system
+   calls of the loop itself (clock reads, naps, getrusage, log writes,
+   exit, and the heap's brk/munmap for fini's frees). */
+typedef struct {
+  int fds[SL_TILE_KEEP_MAX];                  /* descriptors it still uses */
+  uint32_t fd_cnt;
+  sl_sandbox_rule_t rules[SL_TILE_KEEP_MAX];  /* the system calls its loop makes */
+  uint32_t rule_cnt;
+  uint32_t fd_slack;  /* descriptors it may still create (accept, a rotated capture) */
+  int writes_files;   /* 1: writes regular files (a capture): no file size limit */
+  int dir_fd;         /* the one directory it may create files under (Landlock), or -1 */
+} sl_tile_keep_t;
 typedef struct {
   /* init runs in the tile's process after fork and pinning, before the
      loop (still privileged: sockets, XSK bind). 0, or -1 with err. */
@@ -62,6 +80,10 @@ typedef struct {
   int (*drained)(sl_tile_t *t);
   /* fini releases what init acquired (flush the pcap, close sockets). */
   void (*fini)(sl_tile_t *t);
+  /* keep declares what the tile keeps once sandboxed (k starts empty,
+     dir_fd -1). Called once, after init, before the sandbox is entered.
+     May be NULL: the tile keeps only what the runtime keeps. */
+  void (*keep)(sl_tile_t *t, sl_tile_keep_t *k);
 } sl_tile_ops_t;
 
 struct sl_tile {
@@ -77,7 +99,8 @@ struct sl_tile {
   const sl_config_t *cfg;
   sl_topo_t *topo;   /* in the workspace */
   uint64_t *metrics; /* this tile's counters (in the workspace) */
-  const char *user;  /* drop to this user after init ("" = stay) */
+  uid_t uid;         /* the sandbox's user and group (sl_sandbox_resolve_user); */
+  gid_t gid;         /* uid 0: run unsandboxed, which only tests of the loop do */
   void *ctx;         /* the tile kind's private state */
   void *net_ctx;     /* net tiles: provider handed over by the supervisor */
   int listen_fd;     /* metric tile: the /metrics socket the supervisor opened; else -1 */
@@ -86,7 +109,16 @@ struct sl_tile {
 /* sl_tile_main runs the tile's whole life in the calling process and
    returns its exit status: 0 after an orderly drain, 1 if init failed
    (logged with the tile's name and the reason). Sets the tile's state
-   metric through booting, running, stopping, stopped (or failed). */
+   metric through booting, running, stopping, stopped (or failed).
+
+   Between init and the first poll the tile is confined for good: every
+   page of the workspace but its own region (tiles/topo.h) becomes
+   read-only (a write elsewhere faults), then it enters its sandbox with
+   what its keep op declares plus the runtime's own needs: the configured
+   user, no capability, its descriptors only, private namespaces under an
+   empty root, and a seccomp allow-list; a call off the list kills it with
+   SIGSYS after writing the call's number + 1 into SL_M_SYSCALL_DENIED, so
+   the supervisor can name it. */
 int sl_tile_main(sl_tile_t *t);
 
 /* sl_tile_stop_requested: 1 once the supervisor has asked for a stop. */

@@ -1,4 +1,4 @@
-LIB_SRCS += util/err.c util/log.c util/time.c util/cpuset.c util/priv.c util/proc.c util/version.c util/notify.c
+LIB_SRCS += util/err.c util/log.c util/time.c util/cpuset.c util/proc.c util/version.c util/notify.c
 UNIT_TESTS += util notify
 
 # The version is compiled into util/version.o alone; the stamp changes (and

@@ -755,7 +755,6 @@ static pid_t tile_fork(tile_run_t *tr, const sl_tile_ops_t *ops, uint32_t kind, 
   t.wksp = &tr->w;
   t.cfg = &tr->cfg;
   t.topo = tr->topo;
-  t.user = "";
   t.net_ctx = net_ctx;
   _exit(sl_tile_main(&t));
 }

@@ -109,7 +109,6 @@ static tile_res_t run_tile(const sl_gen_pool_t *pool, uint64_t lo, uint64_t hi, 
     t.wksp = &w;
     t.cfg = &cfg;
     t.topo = topo;
-    t.user = "";
     _exit(sl_tile_main(&t));
   }
   pin(pcpu);

@@ -974,7 +974,6 @@ static pid_t metric_tile_fork(int listen_fd) {
     t.wksp = &inst.w;
     t.cfg = &inst.cfg;
     t.topo = inst.topo;
-    t.user = "";
     t.listen_fd = listen_fd;
     _exit(sl_tile_main(&t));
   }

@@ -92,6 +92,24 @@ static void metric_fini(sl_tile_t *t) {
   t->ctx = NULL;
 }
 
+/* Its listening socket, the clients it accepts, and the calls that serve
+   them: nothing else (it reads the workspace, it never writes it). */
+static void metric_keep(sl_tile_t *t, sl_tile_keep_t *k) {
+  metric_ctx_t *c = t->ctx;
+  int lfd = c->srv.fd;
+  k->fds[k->fd_cnt++] = lfd;
+  k->fd_slack = SL_HTTP_CONN_MAX + 8;
+  const sl_sandbox_rule_t rules[] = {
+      SL_SB_ALLOW(accept4, SL_SB_EQ(0, lfd)),
+      SL_SB_ALLOW(ppoll),
+      SL_SB_ALLOW(recvfrom),
+      SL_SB_ALLOW(sendto),
+      SL_SB_ALLOW(shutdown),
+      SL_SB_ALLOW(close),
+  };
+  for (uint32_t i = 0; i < sizeof rules / sizeof rules[0]; i++) k->rules[k->rule_cnt++] = rules[i];
+}
+
 const sl_tile_ops_t sl_metric_tile_ops = {
     .init = metric_init,
     .poll = metric_poll,
@@ -99,4 +117,5 @@ const sl_tile_ops_t sl_metric_tile_ops = {
     .housekeep = metric_housekeep,
     .drained = metric_drained,
     .fini = metric_fini,
+    .keep = metric_keep,
 };

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "shmem/metrics.h"
+#include "tiles/sandbox.h"
 #include "util/err.h"
 #include "util/limits.h"
 
@@ -54,6 +55,7 @@ typedef struct {
 } sl_net_rx_ops_t;
 
 #define SL_NET_RX_FD_MAX (1u + SL_PORTS_MAX) /* io_uring: the ring and a socket per port */
+#define SL_NET_RX_RULE_MAX 8u
 
 struct sl_net_rx {
   const sl_net_rx_ops_t *ops;
@@ -63,6 +65,10 @@ struct sl_net_rx {
      tile's sandbox lets it keep besides the workspace's. */
   int fds[SL_NET_RX_FD_MAX];
   uint32_t fd_cnt;
+  /* The system calls its ops make (tiles/sandbox.h rules, descriptors
+     pinned where they can be), set by its open likewise. */
+  sl_sandbox_rule_t rules[SL_NET_RX_RULE_MAX];
+  uint32_t rule_cnt;
 };
 
 /* Ops of a provider after its stop: rx_burst returns 0, the rest do

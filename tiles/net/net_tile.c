@@ -164,6 +164,13 @@ static void net_fini(sl_tile_t *t) {
   t->ctx = NULL;
 }
 
+/* The provider's descriptors and system calls: nothing else. */
+static void net_keep(sl_tile_t *t, sl_tile_keep_t *k) {
+  net_ctx_t *c = t->ctx;
+  for (uint32_t i = 0; i < c->rx.fd_cnt && k->fd_cnt < SL_TILE_KEEP_MAX; i++) k->fds[k->fd_cnt++] = c->rx.fds[i];
+  for (uint32_t i = 0; i < c->rx.rule_cnt && k->rule_cnt < SL_TILE_KEEP_MAX; i++) k->rules[k->rule_cnt++] = c->rx.rules[i];
+}
+
 const sl_tile_ops_t sl_net_tile_ops = {
     .init = net_init,
     .poll = net_poll,
@@ -172,4 +179,5 @@ const sl_tile_ops_t sl_net_tile_ops = {
     .stop = net_stop,
     .drained = net_drained,
     .fini = net_fini,
+    .keep = net_keep,
 };

@@ -659,6 +659,13 @@ int sl_net_uring_rx_open(sl_net_rx_t *rx, sl_net_uring_prep_t *prep, sl_err_t *e
   rx->fd_cnt = 0;
   rx->fds[rx->fd_cnt++] = u->ring.ring_fd;
   for (uint32_t i = 0; i < u->sock_cnt; i++) rx->fds[rx->fd_cnt++] = u->sock[i].fd;
+  const sl_sandbox_rule_t rules[] = {
+      SL_SB_ALLOW(io_uring_enter, SL_SB_EQ(0, u->ring.ring_fd)), /* kicks, waits, re-arms, cancels */
+      SL_SB_ALLOW(getsockopt, SL_SB_EQ(1, SOL_SOCKET), SL_SB_EQ(2, SO_MEMINFO)), /* drop counts */
+      SL_SB_ALLOW(close), /* stop: the sockets and the ring */
+  };
+  rx->rule_cnt = sizeof rules / sizeof rules[0];
+  memcpy(rx->rules, rules, sizeof rules);
   SL_DEBUG("net:%u: io_uring provider: %u sockets, %u-entry buffer ring, %u frames of %u bytes",
            u->tile_idx, u->sock_cnt, u->br_entries, u->frame_cnt, u->frame_sz);
   return 0;

@@ -201,6 +201,14 @@ int sl_net_xdp_rx_open(sl_net_rx_t *rx, sl_net_xdp_t *s, uint32_t tile_idx, cons
   rx->ops = &xdp_ops;
   rx->fd_cnt = 1;
   rx->fds[0] = x->fd;
+  const sl_sandbox_rule_t rules[] = {
+      SL_SB_ALLOW(recvfrom, SL_SB_EQ(0, x->fd), SL_SB_EQ(3, MSG_DONTWAIT)), /* the RX kick */
+      SL_SB_ALLOW(ppoll),                                                    /* wait */
+      SL_SB_ALLOW(getsockopt, SL_SB_EQ(0, x->fd), SL_SB_EQ(1, SOL_XDP), SL_SB_EQ(2, XDP_STATISTICS)),
+      SL_SB_ALLOW(close, SL_SB_EQ(0, x->fd)), /* stop */
+  };
+  rx->rule_cnt = sizeof rules / sizeof rules[0];
+  memcpy(rx->rules, rules, sizeof rules);
   rx->impl = p;
   snprintf(rx->mode, sizeof rx->mode, "xdp/%s", sl_net_xdp_mode(s));
   return 0;

@@ -238,6 +238,7 @@ static void tile_child(sup_t *s, uint32_t id, pid_t parent) {
   t.ops = tile_ops(st->kind);
   t.kind = st->kind;
   t.idx = st->idx;
+  t.parent = parent;
   t.id = id;
   snprintf(t.name, sizeof t.name, "%s", st->name);
   t.cpu = st->cpu;

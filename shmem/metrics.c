@@ -84,6 +84,7 @@ static const metric_def_t sink_defs[SL_M_SINK_END - SL_M_COMMON_CNT] = {
     LE(10, "2ms"),   LE(11, "5ms"),   LE(12, "10ms"),  LE(13, "20ms"),  LE(14, "50ms"),
     LE(15, "100ms"), LE(16, "200ms"), LE(17, "500ms"), LE(18, "1s"),    LE(19, "2s"),
     [SL_M_SINK_LATENCY_LE + 20 - 16] = {"latency_le_inf", C, NULL, "Transactions the latency histogram counted."},
+    [SL_M_SINK_BAD_FRAG - 16] = {"bad_frag", C, "sluice_bad_frags_total", "Frags whose metadata pointed outside their ring's payload slots (never read)."},
 #undef LE
 };
 

@@ -111,13 +111,16 @@ enum {
      <= sl_metrics_latency_le_ns(b); the last bucket (le = +Inf) counts them
      all. Written together in the sink's housekeeping. */
   SL_M_SINK_LATENCY_LE = 27,
-  SL_M_SINK_END = 27 + 21, /* SL_M_SINK_LATENCY_LE + SL_METRICS_LATENCY_BUCKETS */
+  /* Frags whose metadata point outside the verify ring's payload slots (a
+     verify tile gone wrong): counted in in_frags, never read. */
+  SL_M_SINK_BAD_FRAG = 27 + 21,
+  SL_M_SINK_END = 27 + 21 + 1,
 };
 
 /* Buckets of the sink's latency histogram: 1-2-5 steps from 1 us to 2 s
    (ts32 latencies wrap at 4.29 s), then +Inf. */
 #define SL_METRICS_LATENCY_BUCKETS 21u
-_Static_assert(SL_M_SINK_LATENCY_LE + SL_METRICS_LATENCY_BUCKETS == SL_M_SINK_END, "latency buckets");
+_Static_assert(SL_M_SINK_LATENCY_LE + SL_METRICS_LATENCY_BUCKETS == SL_M_SINK_BAD_FRAG, "latency buckets");
 _Static_assert(SL_M_SINK_END <= SL_METRICS_CNT, "sink metrics fit the block");
 
 /* Metric tile (serves /metrics). */

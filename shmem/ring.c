@@ -209,6 +209,11 @@ int sl_ring_cons_init(sl_ring_cons_t *cons, const sl_wksp_t *w, uint64_t ring_of
   cons->depth = r->depth;
   cons->idx = cons_idx;
   cons->reliable = r->reliable;
+  if (r->mtu) {
+    cons->payload_lo = ring_off + r->payload_off;
+    cons->payload_hi = cons->payload_lo + r->depth * r->slot_sz;
+    if (cons->payload_hi > ring_off + r->footprint) cons->payload_hi = ring_off + r->footprint;
+  }
   return 0;
 }
 

@@ -348,7 +348,16 @@ typedef struct {
   uint64_t overrun_read;      /* reads voided by sl_ring_check */
   uint32_t idx;
   uint32_t reliable;
+  uint64_t payload_lo, payload_hi; /* the ring's payload slots, bytes from base ([0, 0): none) */
 } sl_ring_cons_t;
+
+/* sl_ring_cons_payload_ok: the sz bytes at chunk lie in the ring's own
+   payload slots. A consumer of a ring with payload checks this before it
+   reads: the producer is another process, and may have gone wrong. */
+static inline int sl_ring_cons_payload_ok(const sl_ring_cons_t *cons, uint32_t chunk, uint32_t sz) {
+  uint64_t at = (uint64_t)chunk << 6;
+  return at >= cons->payload_lo && at + sz <= cons->payload_hi;
+}
 
 /* sl_ring_cons_init joins the ring at ring_off of w as consumer cons_idx
    (< cons_cnt), continuing from the seq that index last published (0 for a

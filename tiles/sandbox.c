@@ -612,10 +612,6 @@ int sl_sandbox_enter(const sl_sandbox_t *sb, sl_err_t *err) {
   const char *tile = sb->tile && *sb->tile ? sb->tile : "?";
   if (check_policy(sb, tile, err)) return -1;
   int root = geteuid() == 0;
-  /* A credential change clears the parent-death signal: note it to re-arm. */
-  int pdeath = 0;
-  pid_t parent = getppid();
-  if (prctl(PR_GET_PDEATHSIG, &pdeath, 0, 0, 0)) pdeath = 0;
 
   sb_prog_t prog;
   if (build_filter(sb, tile, &prog, err)) return -1;
@@ -629,15 +625,16 @@ int sl_sandbox_enter(const sl_sandbox_t *sb, sl_err_t *err) {
       set_limits(sb, tile, err) || drop_privileges(sb, tile, root, err) ||
       verify_privileges(sb, tile, root, err))
     goto fail;
-  if (pdeath) {
-    if (prctl(PR_SET_PDEATHSIG, pdeath, 0, 0, 0)) {
-      sl_err_set(err, "tile %s: sandbox: re-arming the parent-death signal: %s", tile,
+  /* After the credential switch, which clears it. */
+  if (sb->parent_death_signal) {
+    if (prctl(PR_SET_PDEATHSIG, sb->parent_death_signal, 0, 0, 0)) {
+      sl_err_set(err, "tile %s: sandbox: arming the parent-death signal: %s", tile,
                  strerror(errno));
       goto fail;
     }
-    if (getppid() != parent) {
+    if (getppid() != sb->parent) {
       sl_err_set(err, "tile %s: sandbox: the supervisor (pid %d) exited meanwhile", tile,
-                 (int)parent);
+                 (int)sb->parent);
       goto fail;
     }
   }

@@ -111,6 +111,11 @@ typedef struct {
      the handler never returns (rt_sigreturn need not be listed). Calls made
      for a foreign architecture are killed without a trap. */
   uint64_t *trap_slot;
+  /* 0, or the signal the process gets when `parent` (its parent, a pid)
+     dies. Set here, not before the call: the credential switch clears a
+     parent-death signal, and so did any setfsuid() the tile's setup made. */
+  int parent_death_signal;
+  pid_t parent;
 } sl_sandbox_t;
 
 /* sl_sandbox_resolve_user maps the config's `user` to the uid/gid a tile
@@ -149,8 +154,8 @@ int sl_sandbox_resolve_user(const char *user, uid_t *uid, gid_t *gid, sl_err_t *
        permitted and inheritable sets; PR_SET_NO_NEW_PRIVS; not dumpable;
      verify: real, effective and saved ids are sb's, no capability in any
        set, bounding set empty, securebits as set, root cannot be regained;
-     re-arm the parent-death signal the caller had set (a credential change
-       clears it) and fail if the parent died meanwhile;
+     arm parent_death_signal and fail if the parent (sb->parent) is no
+       longer ours (it died meanwhile);
      Landlock (if asked and available);
      with trap_slot, install the SIGSYS handler (all signals masked in it)
        and unblock SIGSYS;

@@ -1,6 +1,7 @@
 #include "tiles/tile.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -125,6 +126,8 @@ static int confine(sl_tile_t *t, sl_metrics_t *m, sl_err_t *err) {
       .rules = k.rules,
       .rule_cnt = k.rule_cnt,
       .trap_slot = &m->v[SL_M_SYSCALL_DENIED],
+      .parent_death_signal = t->parent ? SIGKILL : 0,
+      .parent = t->parent,
   };
   return sl_sandbox_enter(&sb, err);
 }

@@ -101,6 +101,7 @@ struct sl_tile {
   uint64_t *metrics; /* this tile's counters (in the workspace) */
   uid_t uid;         /* the sandbox's user and group (sl_sandbox_resolve_user); */
   gid_t gid;         /* uid 0: run unsandboxed, which only tests of the loop do */
+  pid_t parent;      /* the supervisor: the sandbox kills the tile when it dies */
   void *ctx;         /* the tile kind's private state */
   void *net_ctx;     /* net tiles: provider handed over by the supervisor */
   int listen_fd;     /* metric tile: the /metrics socket the supervisor opened; else -1 */

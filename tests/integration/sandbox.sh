@@ -167,4 +167,23 @@ else
   not_ok "scribble instance did not start"
 fi
 
+# The supervisor killed outright: every tile dies with it, although each
+# changed its credentials (which clears a parent-death signal) and the
+# sink's capture was opened under another file-system uid.
+if start_sb io_uring; then
+  tiles=$(python3 -c 'import json,sys
+print(" ".join(str(t["pid"]) for t in json.loads(sys.argv[1])["tiles"]))' "$(mon "$NAME")")
+  kill -KILL "$INST_PID"; wait_gone "$INST_PID" 10
+  left=$tiles
+  for ((i = 0; i < 200 && ${#left}; i++)); do
+    left=$(for p in $tiles; do kill -0 "$p" 2>/dev/null && echo "$p"; done)
+    sleep 0.01
+  done
+  eq "supervisor killed: no tile outlives it (left: ${left:-none})" "" "$left"
+  for p in $left; do kill -KILL "$p" 2>/dev/null; done
+  rm -f /dev/shm/sluice-0/"$NAME".wksp $(awk '$3=="hugetlbfs"{print $2"/sluice-0/'"$NAME"'.wksp"}' /proc/mounts)
+else
+  not_ok "supervisor-kill instance did not start"
+fi
+
 finish

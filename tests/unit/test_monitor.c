@@ -30,6 +30,7 @@
 #include "tiles/snapshot.h"
 #include "tiles/topo.h"
 #include "util/log.h"
+#include "util/version.h"
 #include "util/time.h"
 
 /* Instance names carry the runner's pid (set in main, inherited by each
@@ -526,7 +527,7 @@ START_TEST(prom_text_has_one_family_per_quantity_with_tile_and_kind_labels) {
   expect_line(l);
   expect_line("sluice_link_backpressure_waits_total{link=\"verify:0->sink\",tile=\"verify:0\",kind=\"verify\"} 3");
   expect_line("sluice_link_lag{link=\"verify:0->sink\",tile=\"sink:0\",kind=\"sink\"} 2");
-  snprintf(l, sizeof l, "sluice_build_info{version=\"%s\",compiler=\"", SL_VERSION);
+  snprintf(l, sizeof l, "sluice_build_info{version=\"%s\",compiler=\"", sl_version());
   ck_assert_ptr_nonnull(strstr(prom, l));
   snprintf(l, sizeof l, "sluice_instance_info{name=\"%s\",provider=\"io_uring\"} 1", inst.cfg.name);
   expect_line(l);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -45,7 +46,13 @@ static void say(int fd, const void *p, size_t n) {
 static int child_main(const char *variant, int ctl, int rep, const char *arg) {
   int full = !strcmp(variant, "full") || !strcmp(variant, "pdeath") || !strcmp(variant, "trap");
   int landlock_only = !strcmp(variant, "landlock");
-  if (!strcmp(variant, "pdeath")) prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* Set before, as the tile runtime does, and cleared again the way the
+     sink's setfsuid() around opening its capture clears it: the sandbox
+     must arm it itself. */
+  if (!strcmp(variant, "pdeath")) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    setfsuid(setfsuid(65534));
+  }
   sl_sandbox_t sb;
   memset(&sb, 0, sizeof sb);
   sl_err_t err = {{0}};
@@ -77,6 +84,10 @@ static int child_main(const char *variant, int ctl, int rep, const char *arg) {
   sb.landlock_dir_fd = dirfd;
   sb.rules = rules;
   sb.rule_cnt = sizeof rules / sizeof *rules;
+  if (!strcmp(variant, "pdeath")) {
+    sb.parent_death_signal = SIGKILL;
+    sb.parent = getppid();
+  }
   if (!strcmp(variant, "root")) sb.uid = 0;
   if (!strcmp(variant, "trap")) { /* ARG: a memfd shared with the parent */
     void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, atoi(arg), 0);

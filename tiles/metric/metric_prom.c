@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "shmem/metrics.h"
+#include "util/version.h"
 
 /* Output that keeps counting past the end of the buffer, so the caller
    learns the size the whole text needs. With worst set, nothing is written:
@@ -95,7 +96,7 @@ static void put_tile_sample(out_t *o, const char *fam, const sl_snapshot_tile_t 
 static void render_instance(out_t *o, const sl_snapshot_t *s) {
   put_family(o, "sluice_build_info", "gauge", "Always 1; the labels name the build of sluice.");
   put(o, "sluice_build_info{");
-  put_label(o, "version", SL_VERSION, 0);
+  put_label(o, "version", sl_version(), 0);
   put(o, ",");
 #if defined(__clang__)
   put_label(o, "compiler", "clang " __clang_version__, 0);

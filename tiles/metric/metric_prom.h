@@ -29,12 +29,6 @@
 
 #include "tiles/snapshot.h"
 
-/* The version sluice_build_info reports: the build may define SL_VERSION
-   (e.g. -DSL_VERSION="\"1.2.3-4-gabcdef\""); without it, "unknown". */
-#ifndef SL_VERSION
-#define SL_VERSION "unknown"
-#endif
-
 /* sl_prom_render writes s as Prometheus text into buf (at most sz bytes,
    NUL-terminated when sz > 0) and returns the length the whole text needs,
    without the NUL (like snprintf: a result >= sz means it was truncated).

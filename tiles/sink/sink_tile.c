@@ -19,7 +19,7 @@ typedef struct {
   uint8_t *base;
   int capturing;     /* [sink] pcap is set and pcap is open */
   int warned;        /* a pcap error was logged */
-  uint64_t in_frags, txns, bytes, pcap_written;
+  uint64_t in_frags, txns, bytes, pcap_written, bad_frag;
   uint64_t lat_sum, lat_cnt, lat_max; /* this housekeeping interval */
   uint64_t lat_total_ns;               /* since start */
   uint64_t lat_hist[SL_METRICS_LATENCY_BUCKETS]; /* since start; bucket b alone, not cumulative */
@@ -78,8 +78,12 @@ static uint32_t sink_poll(sl_tile_t *t) {
     uint32_t now = sl_ts32();
     for (uint32_t j = 0; j < n; j++) {
       const sl_frag_meta_t *m = &metas[j];
-      const uint8_t *frame = sl_chunk_laddr(c->base, m->chunk);
       c->in_frags++;
+      if (__builtin_expect(m->sz > SL_FRAME_MAX_SZ || !sl_ring_cons_payload_ok(in, m->chunk, m->sz), 0)) {
+        c->bad_frag++;
+        continue;
+      }
+      const uint8_t *frame = sl_chunk_laddr(c->base, m->chunk);
       c->txns++;
       /* bytes counts transaction bytes (the UDP payload), not frame bytes. */
       sl_frame_t fr;
@@ -106,6 +110,7 @@ static void sink_flush(sl_tile_t *t) {
   sl_metrics_set(m, SL_M_SINK_PCAP_WRITTEN, c->pcap_written);
   sl_metrics_set(m, SL_M_SINK_PCAP_ERRORS, c->pcap.errors);
   sl_metrics_set(m, SL_M_SINK_OVERRUN, overrun);
+  sl_metrics_set(m, SL_M_SINK_BAD_FRAG, c->bad_frag);
   if (c->lat_cnt) {
     sl_metrics_set(m, SL_M_SINK_LATENCY_NS, c->lat_sum / c->lat_cnt);
     sl_metrics_set(m, SL_M_SINK_LATENCY_MAX_NS, c->lat_max);

@@ -28,6 +28,10 @@
 
 typedef struct {
   sl_ring_cons_t in[SL_NET_TILE_MAX]; /* in[i]: net_ring[i][this tile] */
+  /* in[i]'s frames must lie in net tile i's pool: [lo, hi) in bytes from
+     the workspace base. A chunk elsewhere is no frame (a net tile gone
+     wrong): judged malformed, never read. */
+  uint64_t pool_lo[SL_NET_TILE_MAX], pool_hi[SL_NET_TILE_MAX];
   uint32_t in_cnt;
   uint32_t next_in; /* round-robin start, so no input starves */
   sl_ring_prod_t out;
@@ -47,8 +51,11 @@ static int verify_init(sl_tile_t *t, sl_err_t *err) {
   const sl_topo_t *topo = t->topo;
   c->base = t->wksp->base;
   c->in_cnt = topo->net_cnt;
-  for (uint32_t i = 0; i < c->in_cnt; i++)
+  for (uint32_t i = 0; i < c->in_cnt; i++) {
     if (sl_ring_cons_init(&c->in[i], t->wksp, topo->net_ring[i][t->idx], 0, err)) return -1;
+    c->pool_lo[i] = topo->pool[i];
+    c->pool_hi[i] = topo->pool[i] + topo->pool_frame_cnt * topo->frame_sz;
+  }
   if (sl_ring_prod_init(&c->out, t->wksp, topo->verify_ring[t->idx], err)) return -1;
   c->tcache = sl_tcache_join(sl_wksp_laddr(t->wksp, topo->tcache[t->idx]));
   if (!c->tcache) return sl_err_set(err, "verify:%u: no tag cache in the workspace", t->idx);
@@ -116,13 +123,15 @@ static uint32_t verify_poll(sl_tile_t *t) {
       const sl_frag_meta_t *m = &metas[j];
       did++;
       uint32_t sz = m->sz;
-      if (__builtin_expect(sz > SL_FRAME_MAX_SZ, 0)) sz = SL_FRAME_MAX_SZ; /* judged malformed below */
+      uint64_t at = (uint64_t)m->chunk << 6;
+      int bad = sz > SL_FRAME_MAX_SZ || at < c->pool_lo[i] || at + sz > c->pool_hi[i];
+      if (__builtin_expect(bad, 0)) sz = 0; /* judged malformed below, never read */
       uint32_t chunk = sl_ring_prepare(&c->out);
       uint8_t *dst = sl_chunk_laddr(c->base, chunk);
-      memcpy(dst, sl_chunk_laddr(c->base, m->chunk), sz);
+      memcpy(dst, bad ? dst : c->base + at, sz);
       if (!sl_ring_check(in, m->seq)) continue; /* frame reused while copying: overrun_read */
       c->in_frags++;
-      if (m->sz != sz) {
+      if (bad) {
         c->parse_fail++;
         continue;
       }

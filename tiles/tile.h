@@ -66,7 +66,7 @@ typedef struct {
   /* wait (adaptive idle, optional) sleeps until the tile's input may
      have work or timeout_ns passes, whichever is first, in the kernel
      (poll on a socket, io_uring wait). Returns early on a signal. Tiles
-     without it nap (SL_TILE_NAP_NS). May be NULL. */
+     without it nap (10 µs, doubling to 160 µs). May be NULL. */
   void (*wait)(sl_tile_t *t, uint64_t timeout_ns);
   /* housekeep runs every SL_TILE_HOUSEKEEP_NS and once more before fini:
      refresh credits, publish progress, read kernel statistics. May be

@@ -31,7 +31,7 @@ has() { # has "description" "line" word...: the completion of line offers every 
 eq "commands" "--help --version config configure demo gen help monitor run version" "$(complete_line "sluice ")"
 eq "commands by prefix" "config configure" "$(complete_line "sluice con")"
 has "run's options" "sluice run --" --config --help
-has "monitor's options" "sluice monitor --" --name --config --once --json --prometheus --interval --prometheus-listen --help
+has "monitor's options" "sluice monitor --" --name --config --once --json --prometheus --interval --help
 has "gen's options" "sluice gen --" --dst --count --rate --dup --bad-sig --malformed --seed --interface
 has "demo's options" "sluice demo --" --seconds --rate --config
 eq "config's subcommands" "--help check decode default" "$(complete_line "sluice config ")"

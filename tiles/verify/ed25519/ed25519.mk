@@ -1,0 +1,11 @@
+# tiles/verify/ed25519/: strict ed25519 verification (libsodium's verdicts):
+# field (fe*), point (ge*) and scalar (sc) arithmetic, the shared front
+# half (prep), the plain-C reference and the AVX2 / AVX-512 IFMA backends
+# (verify_*), CPU dispatch (cpu, ed25519). Vector code is compiled by
+# per-function target attributes, so no file needs special flags.
+LIB_SRCS += tiles/verify/ed25519/fe.c tiles/verify/ed25519/ge.c tiles/verify/ed25519/sc.c \
+  tiles/verify/ed25519/prep.c tiles/verify/ed25519/verify_ref.c \
+  tiles/verify/ed25519/fe_avx2.c tiles/verify/ed25519/ge_avx2.c tiles/verify/ed25519/verify_avx2.c \
+  tiles/verify/ed25519/fe_avx512.c tiles/verify/ed25519/ge_avx512.c tiles/verify/ed25519/verify_avx512.c \
+  tiles/verify/ed25519/cpu.c tiles/verify/ed25519/ed25519.c
+UNIT_TESTS += ed25519

@@ -8,4 +8,4 @@ LIB_SRCS += tiles/verify/ed25519/fe.c tiles/verify/ed25519/ge.c tiles/verify/ed2
   tiles/verify/ed25519/fe_avx2.c tiles/verify/ed25519/ge_avx2.c tiles/verify/ed25519/verify_avx2.c \
   tiles/verify/ed25519/fe_avx512.c tiles/verify/ed25519/ge_avx512.c tiles/verify/ed25519/verify_avx512.c \
   tiles/verify/ed25519/cpu.c tiles/verify/ed25519/ed25519.c
-UNIT_TESTS += ed25519
+UNIT_TESTS += ed25519 ed25519_diff

@@ -9,3 +9,5 @@ LIB_SRCS += tiles/verify/ed25519/fe.c tiles/verify/ed25519/ge.c tiles/verify/ed2
   tiles/verify/ed25519/fe_avx512.c tiles/verify/ed25519/ge_avx512.c tiles/verify/ed25519/verify_avx512.c \
   tiles/verify/ed25519/cpu.c tiles/verify/ed25519/ed25519.c
 UNIT_TESTS += ed25519 ed25519_diff
+FUZZ_TARGETS += ed25519
+BENCH_PROGS += ed25519

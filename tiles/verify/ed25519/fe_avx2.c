@@ -47,8 +47,11 @@ SL_AVX2 void sl_fe4_pow22523(sl_fe4_t *r, const sl_fe4_t *a) {
 
 SL_AVX2 void sl_fe4_tofe(sl_fe_t out[4], const sl_fe4_t *a) {
   uint64_t l[10][4];
+  SL_UNROLL
   for (int i = 0; i < 10; i++) _mm256_storeu_si256((__m256i *)l[i], a->v[i]);
+  SL_UNROLL
   for (int k = 0; k < 4; k++) {
+    SL_UNROLL
     for (int i = 0; i < 5; i++) out[k].v[i] = l[2 * i][k] + (l[2 * i + 1][k] << 26);
     sl_fe_carry(&out[k]);
   }
@@ -60,6 +63,7 @@ SL_AVX2 int sl_fe4_iszero(const sl_fe4_t *a) {
   sl_fe_t f[4];
   sl_fe4_tofe(f, &c);
   int m = 0;
+  SL_UNROLL
   for (int k = 0; k < 4; k++) m |= sl_fe_iszero(&f[k]) << k;
   return m;
 }

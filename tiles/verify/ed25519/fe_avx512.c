@@ -51,7 +51,9 @@ SL_AVX512 void sl_fe8_canon(sl_fe8_t *r, const sl_fe8_t *a) {
      carried with bit 255 dropped. */
   const __m512i m = sl_fe8_mask51();
   __m512i v[5];
+  SL_UNROLL
   for (int i = 0; i < 5; i++) v[i] = a->v[i];
+  SL_UNROLL
   for (int i = 0; i < 4; i++) {
     v[i + 1] = _mm512_add_epi64(v[i + 1], _mm512_srli_epi64(v[i], 51));
     v[i] = _mm512_and_si512(v[i], m);
@@ -61,13 +63,16 @@ SL_AVX512 void sl_fe8_canon(sl_fe8_t *r, const sl_fe8_t *a) {
   v[1] = _mm512_add_epi64(v[1], _mm512_srli_epi64(v[0], 51));
   v[0] = _mm512_and_si512(v[0], m);
   __m512i q = _mm512_srli_epi64(_mm512_add_epi64(v[0], _mm512_set1_epi64(19)), 51);
+  SL_UNROLL
   for (int i = 1; i < 5; i++) q = _mm512_srli_epi64(_mm512_add_epi64(v[i], q), 51);
   v[0] = _mm512_add_epi64(v[0], sl_fe8_times19(q));
+  SL_UNROLL
   for (int i = 0; i < 4; i++) {
     v[i + 1] = _mm512_add_epi64(v[i + 1], _mm512_srli_epi64(v[i], 51));
     v[i] = _mm512_and_si512(v[i], m);
   }
   v[4] = _mm512_and_si512(v[4], m);
+  SL_UNROLL
   for (int i = 0; i < 5; i++) r->v[i] = v[i];
 }
 

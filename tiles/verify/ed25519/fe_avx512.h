@@ -25,6 +25,9 @@
 
 #define SL_AVX512 __attribute__((target("avx512f,avx512ifma")))
 #define SL_AVX512_INLINE static inline __attribute__((always_inline, target("avx512f,avx512ifma")))
+/* Loops over limbs and columns run fully unrolled, so the limbs stay in
+   registers (GCC's -O2 keeps such loops, and their arrays on the stack). */
+#define SL_UNROLL _Pragma("GCC unroll 20")
 
 typedef struct {
   __m512i v[5];
@@ -36,6 +39,7 @@ SL_AVX512_INLINE __m512i sl_fe8_mask51(void) {
 
 /* r = a broadcast to every lane (a tight). */
 SL_AVX512_INLINE void sl_fe8_bcast(sl_fe8_t *r, const sl_fe_t *a) {
+  SL_UNROLL
   for (int i = 0; i < 5; i++) r->v[i] = _mm512_set1_epi64((long long)a->v[i]);
 }
 
@@ -61,6 +65,7 @@ SL_AVX512_INLINE void sl_fe8_carry(sl_fe8_t *r) {
 
 /* r = a + b, limb sums (not a multiplication input until carried). */
 SL_AVX512_INLINE void sl_fe8_add(sl_fe8_t *r, const sl_fe8_t *a, const sl_fe8_t *b) {
+  SL_UNROLL
   for (int i = 0; i < 5; i++) r->v[i] = _mm512_add_epi64(a->v[i], b->v[i]);
 }
 
@@ -70,6 +75,7 @@ SL_AVX512_INLINE void sl_fe8_sub_bias(sl_fe8_t *r, const sl_fe8_t *a, const sl_f
   const __m512i b0 = _mm512_set1_epi64((long long)(k * ((1ull << 51) - 19)));
   const __m512i bi = _mm512_set1_epi64((long long)(k * ((1ull << 51) - 1)));
   r->v[0] = _mm512_sub_epi64(_mm512_add_epi64(a->v[0], b0), b->v[0]);
+  SL_UNROLL
   for (int i = 1; i < 5; i++) r->v[i] = _mm512_sub_epi64(_mm512_add_epi64(a->v[i], bi), b->v[i]);
 }
 
@@ -104,8 +110,10 @@ SL_AVX512_INLINE void sl_fe8_neg(sl_fe8_t *r, const sl_fe8_t *a) {
 SL_AVX512_INLINE void sl_fe8_fold(sl_fe8_t *r, const __m512i lo[9], const __m512i hi[9]) {
   __m512i t[10];
   t[0] = lo[0];
+  SL_UNROLL
   for (int k = 1; k < 9; k++) t[k] = _mm512_add_epi64(lo[k], _mm512_add_epi64(hi[k - 1], hi[k - 1]));
   t[9] = _mm512_add_epi64(hi[8], hi[8]);
+  SL_UNROLL
   for (int k = 0; k < 5; k++) r->v[k] = _mm512_add_epi64(t[k], sl_fe8_times19(t[k + 5]));
   sl_fe8_carry(r);
 }
@@ -113,6 +121,7 @@ SL_AVX512_INLINE void sl_fe8_fold(sl_fe8_t *r, const __m512i lo[9], const __m512
 /* r = a b, per lane. a, b ready; r tight. */
 SL_AVX512_INLINE void sl_fe8_mul(sl_fe8_t *r, const sl_fe8_t *a, const sl_fe8_t *b) {
   __m512i lo[9], hi[9];
+  SL_UNROLL
   for (int k = 0; k < 9; k++) lo[k] = hi[k] = _mm512_setzero_si512();
   lo[0] = _mm512_madd52lo_epu64(lo[0], a->v[0], b->v[0]);
   hi[0] = _mm512_madd52hi_epu64(hi[0], a->v[0], b->v[0]);
@@ -171,6 +180,7 @@ SL_AVX512_INLINE void sl_fe8_mul(sl_fe8_t *r, const sl_fe8_t *a, const sl_fe8_t 
    once and their columns doubled before the five squares go in. */
 SL_AVX512_INLINE void sl_fe8_sq(sl_fe8_t *r, const sl_fe8_t *a) {
   __m512i lo[9], hi[9];
+  SL_UNROLL
   for (int k = 0; k < 9; k++) lo[k] = hi[k] = _mm512_setzero_si512();
   lo[1] = _mm512_madd52lo_epu64(lo[1], a->v[0], a->v[1]);
   hi[1] = _mm512_madd52hi_epu64(hi[1], a->v[0], a->v[1]);
@@ -192,6 +202,7 @@ SL_AVX512_INLINE void sl_fe8_sq(sl_fe8_t *r, const sl_fe8_t *a) {
   hi[6] = _mm512_madd52hi_epu64(hi[6], a->v[2], a->v[4]);
   lo[7] = _mm512_madd52lo_epu64(lo[7], a->v[3], a->v[4]);
   hi[7] = _mm512_madd52hi_epu64(hi[7], a->v[3], a->v[4]);
+  SL_UNROLL
   for (int k = 1; k < 8; k++) {
     lo[k] = _mm512_add_epi64(lo[k], lo[k]);
     hi[k] = _mm512_add_epi64(hi[k], hi[k]);
@@ -223,15 +234,18 @@ SL_AVX512 __mmask8 sl_fe8_iszero(const sl_fe8_t *a);
 
 /* sl_fe8_load / sl_fe8_store: lane l <-> limbs[i][l] (five rows of eight). */
 SL_AVX512_INLINE void sl_fe8_load(sl_fe8_t *r, const uint64_t limbs[5][8]) {
+  SL_UNROLL
   for (int i = 0; i < 5; i++) r->v[i] = _mm512_loadu_si512(limbs[i]);
 }
 
 SL_AVX512_INLINE void sl_fe8_store(uint64_t limbs[5][8], const sl_fe8_t *a) {
+  SL_UNROLL
   for (int i = 0; i < 5; i++) _mm512_storeu_si512(limbs[i], a->v[i]);
 }
 
 /* r = m ? b : a, lane by lane. */
 SL_AVX512_INLINE void sl_fe8_select(sl_fe8_t *r, __mmask8 m, const sl_fe8_t *a, const sl_fe8_t *b) {
+  SL_UNROLL
   for (int i = 0; i < 5; i++) r->v[i] = _mm512_mask_blend_epi64(m, a->v[i], b->v[i]);
 }
 

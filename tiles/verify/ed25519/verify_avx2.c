@@ -45,6 +45,7 @@ static SL_AVX2 int decompress_neg4(sl_ge4_p3 *r, const lanes_t *in) {
   sl_fe4_bcast(&one, &c);
   sl_fe4_bcast(&d, &sl_fe_d);
   sl_fe4_bcast(&sqrtm1, &sl_fe_sqrtm1);
+  SL_UNROLL
   for (int i = 0; i < 10; i++)
     r->Y.v[i] = _mm256_cvtepu32_epi64(_mm_loadu_si128((const __m128i *)in->y[i]));
   sl_fe4_sq(&y2, &r->Y);
@@ -107,7 +108,9 @@ static SL_AVX2 void lookup_a(sl_ge4_cached *q, const sl_ge4_cached *atab, const 
                                  _mm256_set_epi64x(3, 2, 1, 0));
   const long long *base = (const long long *)atab;
   sl_fe4_t *f[4] = {&q->YpX, &q->YmX, &q->Z, &q->T2d};
+  SL_UNROLL
   for (int k = 0; k < 4; k++)
+    SL_UNROLL
     for (int i = 0; i < 10; i++) f[k]->v[i] = _mm256_i64gather_epi64(base + (10 * k + i) * 4, idx, 8);
   sl_ge4_cached_cneg(q, neg);
 }
@@ -118,7 +121,9 @@ static SL_AVX2 void lookup_b(sl_ge4_niels *q, const int8_t d[LANES]) {
   __m256i idx = _mm256_sub_epi64(_mm256_slli_epi64(j, 5), _mm256_slli_epi64(j, 1)); /* 30 j */
   const int *base = (const int *)btab4;
   sl_fe4_t *f[3] = {&q->ypx, &q->ymx, &q->xy2d};
+  SL_UNROLL
   for (int k = 0; k < 3; k++)
+    SL_UNROLL
     for (int i = 0; i < 10; i++)
       f[k]->v[i] = _mm256_cvtepu32_epi64(_mm256_i64gather_epi32(base + 10 * k + i, idx, 4));
   sl_ge4_niels_cneg(q, neg);
@@ -180,6 +185,7 @@ SL_AVX2 void sl_verify_avx2(const sl_ed25519_item_t *items, uint32_t n, int *out
     sl_fe_frombytes(&y, it->pk);
     uint32_t yl[10];
     sl_fe4_split(yl, &y);
+    SL_UNROLL
     for (int i = 0; i < 10; i++) in.y[i][l] = yl[i];
     in.sign[l] = it->pk[31] >> 7;
     live |= 1u << l;

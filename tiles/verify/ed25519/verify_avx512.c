@@ -77,6 +77,7 @@ static SL_AVX512 void atab_fill8(sl_ge8_cached atab[SL_PREP_ATAB_CNT + 1], const
 
 /* Five limbs gathered: limb i of lane l from base[idx[l] + 8i]. */
 static SL_AVX512 void gather5(sl_fe8_t *r, const long long *base, __m512i idx, int stride) {
+  SL_UNROLL
   for (int i = 0; i < 5; i++) r->v[i] = _mm512_i64gather_epi64(idx, base + i * stride, 8);
 }
 
@@ -175,6 +176,7 @@ SL_AVX512 void sl_verify_avx512(const sl_ed25519_item_t *items, uint32_t n, int 
     for (int i = 0; i < SL_PREP_BN; i++) in.b[i][l] = d.b[i];
     sl_fe_t y;
     sl_fe_frombytes(&y, it->pk);
+    SL_UNROLL
     for (int i = 0; i < 5; i++) in.y[i][l] = y.v[i];
     in.sign[l] = it->pk[31] >> 7;
     live |= 1u << l;

@@ -5,12 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/preflight.h"
 #include "config/config.h"
 #include "config/toml.h"
 
 static int usage(void) {
   fprintf(stderr,
-          "usage: sluice config check FILE   validate FILE against the defaults\n"
+          "usage: sluice config check FILE   validate FILE, then what this host makes of it\n"
           "       sluice config default      print the built-in default config\n"
           "       sluice config decode       TOML on stdin -> toml-test JSON on stdout\n");
   return 2;
@@ -64,19 +65,34 @@ static int cmd_decode(void) {
   return ok ? 0 : 1;
 }
 
+/* cmd_check: a file error stops at the first (exit 2); a valid file gets
+   every host finding, one line each on stderr, then the closing line on
+   stdout; exit 2 with any error, else 0. */
+static int cmd_check(const char *path) {
+  static sl_config_t cfg;
+  static sl_config_src_t src;
+  static sl_preflight_t pf;
+  sl_err_t err;
+  if (sl_config_load_src(&cfg, &src, path, &err)) {
+    fprintf(stderr, "%s\n", err.msg);
+    printf("%s: 1 error: not a valid configuration\n", path);
+    return 2;
+  }
+  sl_preflight(&cfg, &src, &pf);
+  char line[2048];
+  for (uint32_t i = 0; i < pf.cnt; i++) {
+    sl_preflight_line(&pf, i, &src, line, sizeof line);
+    fprintf(stderr, "%s\n", line);
+  }
+  sl_preflight_summary(&pf, &src, line, sizeof line);
+  printf("%s\n", line);
+  return pf.errors ? 2 : 0;
+}
+
 int sl_cmd_config(int argc, char **argv) {
   if (argc < 2) return usage();
   const char *sub = argv[1];
-  if (!strcmp(sub, "check") && argc == 3) {
-    sl_config_t cfg;
-    sl_err_t err;
-    if (sl_config_load(&cfg, argv[2], &err)) {
-      fprintf(stderr, "%s\n", err.msg);
-      return 2;
-    }
-    printf("%s: ok\n", argv[2]);
-    return 0;
-  }
+  if (!strcmp(sub, "check") && argc == 3) return cmd_check(argv[2]);
   if (!strcmp(sub, "default") && argc == 2) {
     fputs(sl_default_toml, stdout);
     return fflush(stdout) ? 1 : 0;

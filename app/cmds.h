@@ -14,8 +14,11 @@ int sl_cmd_configure(int argc, char **argv);
 int sl_cmd_config(int argc, char **argv);
 
 /* sl_app_load_config loads the config at path (NULL: the embedded default)
-   into cfg; on error prints "sluice: FILE:LINE:COL: message" to stderr and
-   returns 2 (the exit status for a bad config), else 0. */
+   into cfg and runs the host checks (app/preflight.h) on it, before
+   anything is built. On a file error, or any check's error, prints
+   "sluice: FILE:LINE:COL: ..." lines to stderr and returns 2 (the exit
+   status for a bad config); else 0 (warnings are left to the code that
+   acts on them). */
 int sl_app_load_config(const char *path, sl_config_t *cfg);
 
 #endif

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "app/cmds.h"
+#include "app/preflight.h"
 #include "app/supervisor.h"
 #include "config/config.h"
 
@@ -24,8 +25,22 @@ int sl_cmd_run(int argc, char **argv) {
 }
 
 int sl_app_load_config(const char *path, sl_config_t *cfg) {
+  static sl_config_src_t src;
+  static sl_preflight_t pf;
   sl_err_t err = {{0}};
-  if (!sl_config_load(cfg, path, &err)) return 0;
-  fprintf(stderr, "sluice: %s\n", err.msg);
+  if (sl_config_load_src(cfg, &src, path, &err)) {
+    fprintf(stderr, "sluice: %s\n", err.msg);
+    return 2;
+  }
+  sl_preflight(cfg, &src, &pf);
+  if (!pf.errors) return 0;
+  char line[2048];
+  for (uint32_t i = 0; i < pf.cnt; i++) {
+    if (pf.f[i].severity != SL_PREFLIGHT_ERROR) continue;
+    sl_preflight_line(&pf, i, &src, line, sizeof line);
+    fprintf(stderr, "sluice: %s\n", line);
+  }
+  fprintf(stderr, "sluice: not started: this host cannot run the configuration as it is (%u error%s)\n", pf.errors,
+          pf.errors > 1 ? "s" : "");
   return 2;
 }

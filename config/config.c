@@ -43,6 +43,7 @@ struct cfgkey {
 typedef struct {
   const char *origin;
   sl_err_t *err;
+  sl_config_src_t *src; /* records where each key was set; NULL: do not (the embedded default) */
 } ctx_t;
 
 static int bad(ctx_t *x, uint32_t line, uint32_t col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -103,24 +104,16 @@ static int check_user(sl_config_t *c, const char *s, char *why, size_t sz) {
   return ok ? 0 : -1;
 }
 
+/* Only the syntax: whether the CPUs are online is a fact of the host where
+   the instance runs (app/preflight.c checks it). */
 static int check_affinity(sl_config_t *c, const char *s, char *why, size_t sz) {
   (void)c;
   if (!strcmp(s, "auto")) return 0;
-  static sl_cpulist_t l, on;
+  static sl_cpulist_t l;
   sl_err_t e;
-  if (sl_cpulist_parse(s, &l, &e)) {
-    snprintf(why, sz, "%s (write \"auto\" or a CPU list such as \"2-5,8\")", e.msg);
-    return -1;
-  }
-  for (uint32_t i = 0; i < l.cnt; i++) {
-    if (!sl_cpu_online(l.cpu[i])) {
-      char list[256] = "?";
-      if (!sl_cpulist_online(&on, NULL)) sl_cpulist_format(&on, list, sizeof list);
-      snprintf(why, sz, "CPU %u is not online (online CPUs: %s)", l.cpu[i], list);
-      return -1;
-    }
-  }
-  return 0;
+  if (!sl_cpulist_parse(s, &l, &e)) return 0;
+  snprintf(why, sz, "%s (write \"auto\" or a CPU list such as \"2-5,8\")", e.msg);
+  return -1;
 }
 
 static int check_interface(sl_config_t *c, const char *s, char *why, size_t sz) {
@@ -206,6 +199,7 @@ static const cfgkey_t KEYS[] = {
     {"monitor", "prometheus_listen", K_STR, F(monitor.prometheus_listen), .check = check_listen},
 };
 #define KEY_CNT (sizeof KEYS / sizeof *KEYS)
+_Static_assert(KEY_CNT <= SL_CFG_KEY_MAX, "raise SL_CFG_KEY_MAX: sl_config_src_t has a position per key");
 
 /* The tables, in order, are those KEYS names. */
 static int is_table_name(const char *name) {
@@ -340,6 +334,14 @@ static int set_key(ctx_t *x, sl_config_t *c, const cfgkey_t *k, const sl_toml_no
   }
 }
 
+/* set_and_note sets key k from v and, when positions are kept, remembers
+   where its value was written. */
+static int set_and_note(ctx_t *x, sl_config_t *c, const cfgkey_t *k, const sl_toml_node_t *v) {
+  if (set_key(x, c, k, v)) return -1;
+  if (x->src) x->src->at[k - KEYS] = (sl_config_pos_t){v->line, v->col};
+  return 0;
+}
+
 static const cfgkey_t *find_key(const char *table, const char *key, uint32_t key_len) {
   if (strlen(key) != key_len) return NULL; /* a key with a NUL is never ours */
   for (size_t i = 0; i < KEY_CNT; i++) {
@@ -364,7 +366,7 @@ static int apply_tree(ctx_t *x, sl_config_t *c, const sl_toml_node_t *root) {
     const sl_toml_kv_t *kv = &root->v.tab.kv[i];
     const cfgkey_t *k = find_key(NULL, kv->key, kv->key_len);
     if (k) {
-      if (set_key(x, c, k, kv->val)) return -1;
+      if (set_and_note(x, c, k, kv->val)) return -1;
       continue;
     }
     if (strlen(kv->key) != kv->key_len || !is_table_name(kv->key)) {
@@ -386,13 +388,14 @@ static int apply_tree(ctx_t *x, sl_config_t *c, const sl_toml_node_t *root) {
         return bad(x, tkv->line, tkv->col, "unknown key \"%s\" in [%s] (valid: %s)",
                    printable(tkv->key, kb, sizeof kb), kv->key, valid);
       }
-      if (set_key(x, c, tk, tkv->val)) return -1;
+      if (set_and_note(x, c, tk, tkv->val)) return -1;
     }
   }
   return 0;
 }
 
-static int apply_text(sl_config_t *c, const char *text, uint64_t len, const char *origin, sl_err_t *err) {
+static int apply_text(sl_config_t *c, sl_config_src_t *src, const char *text, uint64_t len, const char *origin,
+                      sl_err_t *err) {
   sl_toml_node_t *root = sl_toml_parse(text, len, err);
   if (!root) {
     if (err) {
@@ -402,27 +405,38 @@ static int apply_text(sl_config_t *c, const char *text, uint64_t len, const char
     }
     return -1;
   }
-  ctx_t x = {origin, err};
+  ctx_t x = {origin, err, src};
   int rc = apply_tree(&x, c, root);
   sl_toml_free(root);
   return rc;
 }
 
-static int load_mem(sl_config_t *cfg, const char *text, uint64_t len, const char *origin, sl_err_t *err) {
+static int load_mem(sl_config_t *cfg, sl_config_src_t *src, const char *text, uint64_t len, const char *origin,
+                    sl_err_t *err) {
+  sl_config_src_t s;
   sl_config_t c;
   memset(&c, 0, sizeof c);
-  if (apply_text(&c, sl_default_toml, strlen(sl_default_toml), "<default>", err)) return -1;
-  if (text && apply_text(&c, text, len, origin ? origin : "<config>", err)) return -1;
+  memset(&s, 0, sizeof s);
+  const char *name = text ? origin ? origin : "<config>" : "<default>";
+  snprintf(s.origin, sizeof s.origin, "%s", name);
+  if (apply_text(&c, NULL, sl_default_toml, strlen(sl_default_toml), "<default>", err)) return -1;
+  if (text && apply_text(&c, &s, text, len, name, err)) return -1;
   *cfg = c;
+  if (src) *src = s;
   return 0;
 }
 
-int sl_config_load_text(sl_config_t *cfg, const char *text, const char *origin, sl_err_t *err) {
-  return load_mem(cfg, text, text ? strlen(text) : 0, origin, err);
+int sl_config_load_text_src(sl_config_t *cfg, sl_config_src_t *src, const char *text, const char *origin,
+                            sl_err_t *err) {
+  return load_mem(cfg, src, text, text ? strlen(text) : 0, origin, err);
 }
 
-int sl_config_load(sl_config_t *cfg, const char *path, sl_err_t *err) {
-  if (!path) return load_mem(cfg, NULL, 0, NULL, err);
+int sl_config_load_text(sl_config_t *cfg, const char *text, const char *origin, sl_err_t *err) {
+  return sl_config_load_text_src(cfg, NULL, text, origin, err);
+}
+
+int sl_config_load_src(sl_config_t *cfg, sl_config_src_t *src, const char *path, sl_err_t *err) {
+  if (!path) return load_mem(cfg, src, NULL, 0, NULL, err);
   FILE *f = fopen(path, "rb");
   if (!f) return sl_err_set(err, "%s: cannot open: %s (check the path and its permissions)", path, strerror(errno));
   char *buf = malloc(CFG_FILE_MAX + 1);
@@ -436,9 +450,51 @@ int sl_config_load(sl_config_t *cfg, const char *path, sl_err_t *err) {
   int rc;
   if (rerr) rc = sl_err_set(err, "%s: cannot read (is it a regular file?)", path);
   else if (n > CFG_FILE_MAX) rc = sl_err_set(err, "%s: larger than %u bytes; not a config file?", path, CFG_FILE_MAX);
-  else rc = load_mem(cfg, buf, n, path, err);
+  else rc = load_mem(cfg, src, buf, n, path, err);
   free(buf);
   return rc;
+}
+
+int sl_config_load(sl_config_t *cfg, const char *path, sl_err_t *err) {
+  return sl_config_load_src(cfg, NULL, path, err);
+}
+
+/* find_full finds a key by its full name ("net.interface", "user"). */
+static const cfgkey_t *find_full(const char *name) {
+  const char *dot = strchr(name, '.');
+  if (!dot) return find_key(NULL, name, (uint32_t)strlen(name));
+  char table[32];
+  size_t tl = (size_t)(dot - name);
+  if (tl >= sizeof table) return NULL;
+  memcpy(table, name, tl);
+  table[tl] = 0;
+  return find_key(table, dot + 1, (uint32_t)strlen(dot + 1));
+}
+
+int sl_config_where(const sl_config_src_t *src, const char *key, char *buf, size_t bufsz) {
+  const cfgkey_t *k = find_full(key);
+  const sl_config_pos_t *at = k ? &src->at[k - KEYS] : NULL;
+  if (at && at->line) {
+    snprintf(buf, bufsz, "%s:%u:%u", src->origin, at->line, at->col);
+    return 1;
+  }
+  snprintf(buf, bufsz, "%s", src->origin);
+  return k ? 0 : -1;
+}
+
+int sl_config_key_name(uint32_t i, char *buf, size_t bufsz) {
+  if (i >= KEY_CNT) return -1;
+  full_name(&KEYS[i], buf, bufsz);
+  return 0;
+}
+
+int sl_config_key_copy(sl_config_t *dst, const sl_config_t *from, const char *key) {
+  const cfgkey_t *k = find_full(key);
+  /* These two fill more than their own field (the port count, the binary
+     address): not single-field keys. */
+  if (!k || k->kind == K_PORTS || k->check == check_bind) return -1;
+  memcpy((char *)dst + k->off, (const char *)from + k->off, k->size);
+  return 0;
 }
 
 /* ---- rendering ---- */

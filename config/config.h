@@ -8,6 +8,7 @@
 #ifndef SL_CONFIG_CONFIG_H
 #define SL_CONFIG_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util/err.h"
@@ -24,7 +25,7 @@ typedef struct {
   char user[64]; /* "" = keep running as the invoking user */
 
   struct {
-    char affinity[SL_CFG_STR_MAX]; /* "auto" or a CPU list, validated: every CPU online */
+    char affinity[SL_CFG_STR_MAX]; /* "auto" or a CPU list (syntax only: app/preflight.h checks the CPUs) */
     uint32_t net_tile_count;       /* 1..64 */
     uint32_t verify_tile_count;    /* 1..64 */
     int idle;                      /* SL_IDLE_* */
@@ -70,6 +71,20 @@ typedef struct {
   } monitor;
 } sl_config_t;
 
+/* Where each key's value was written, so that a message about what the
+   host makes of a value (a user that does not exist, an interface that is
+   not there) can point at it. Positions are those of the value, as in load
+   errors. */
+#define SL_CFG_KEY_MAX 64
+typedef struct {
+  uint32_t line, col; /* 1-based; line 0: not in the file (the embedded default) */
+} sl_config_pos_t;
+
+typedef struct {
+  char origin[1024];                  /* the file as named to the load; "<default>" without one */
+  sl_config_pos_t at[SL_CFG_KEY_MAX]; /* one per key, private order: ask sl_config_where */
+} sl_config_src_t;
+
 /* The embedded config/default.toml, NUL-terminated. */
 extern const char sl_default_toml[];
 
@@ -83,6 +98,31 @@ int sl_config_load(sl_config_t *cfg, const char *path, sl_err_t *err);
 /* sl_config_load_text: as sl_config_load, for TOML text already in memory;
    origin names it in errors. */
 int sl_config_load_text(sl_config_t *cfg, const char *text, const char *origin, sl_err_t *err);
+
+/* sl_config_load_src and sl_config_load_text_src: as sl_config_load and
+   sl_config_load_text, and on success also fill src (if not NULL) with
+   where each key was set. src is untouched on failure. */
+int sl_config_load_src(sl_config_t *cfg, sl_config_src_t *src, const char *path, sl_err_t *err);
+int sl_config_load_text_src(sl_config_t *cfg, sl_config_src_t *src, const char *text, const char *origin,
+                            sl_err_t *err);
+
+/* sl_config_where writes where key (its full name: "user",
+   "net.interface") was set into buf: "FILE:LINE:COL" and returns 1 if the
+   file set it; "FILE" alone and returns 0 if it is the embedded default;
+   "FILE" and -1 if there is no such key. Never fails otherwise. */
+int sl_config_where(const sl_config_src_t *src, const char *key, char *buf, size_t bufsz);
+
+/* sl_config_key_name writes the full name of key i ("user",
+   "net.interface"; i from 0, in default.toml's order) into buf. Returns 0,
+   or -1 when there is no key i: for (i = 0; !sl_config_key_name(i, ...); i++)
+   visits every key. */
+int sl_config_key_name(uint32_t i, char *buf, size_t bufsz);
+
+/* sl_config_key_copy sets key's value in dst to its value in from (to ask
+   "what if this key were at its default?"). Returns 0, or -1 (dst
+   unchanged) for an unknown key or one whose value fills more than its own
+   field (net.ports, net.bind_address). */
+int sl_config_key_copy(sl_config_t *dst, const sl_config_t *from, const char *key);
 
 /* sl_config_render writes the resolved config as TOML (every key, in
    default.toml's order) into buf; returns the length it needed (like

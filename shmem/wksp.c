@@ -293,6 +293,58 @@ static int bind_node(uint8_t *base, uint64_t size, int node, const char *path, s
   return 0;
 }
 
+/* huge_dir: the hugetlbfs mount of p's page size the workspace would use
+   (p->hugetlbfs_mount, or libhugetlbfs's mount with "auto"), in dir; ""
+   with the reason in why if there is none. */
+static void huge_dir(const sl_wksp_params_t *p, uint64_t hp, char *dir, size_t dirsz, char *why,
+                     size_t whysz) {
+  dir[0] = 0;
+  const char *m = p->hugetlbfs_mount;
+  if (!m || !*m || !strcmp(m, "auto")) {
+    const char *found = hugetlbfs_find_path_for_size((long)hp);
+    if (found)
+      snprintf(dir, dirsz, "%s", found);
+    else
+      snprintf(why, whysz, "no hugetlbfs mount of %s pages", page_name(hp));
+  } else if (is_hugetlbfs_dir(m, hp, why, whysz)) {
+    snprintf(dir, dirsz, "%s", m);
+  }
+}
+
+void sl_wksp_plan(const sl_wksp_params_t *p, sl_wksp_plan_t *out) {
+  memset(out, 0, sizeof *out);
+  uint64_t hp = p->page_size ? p->page_size : SL_PAGE_2M;
+  char hdir[SL_WKSP_PATH_MAX];
+  huge_dir(p, hp, hdir, sizeof hdir, out->why, sizeof out->why);
+
+  uint64_t cfg_sz = p->config_text ? strlen(p->config_text) : 0;
+  uint64_t need = align_up(sizeof(sl_wksp_hdr_t), SL_WKSP_ALIGN_MIN) + align_up(cfg_sz + 1, SL_WKSP_ALIGN_MIN) +
+                  p->size;
+  out->page_size = hp;
+  out->pages = (long)(align_up(need, hp) / hp);
+  out->pages_free = sl_wksp_hugetlbfs_free_pages(hp, p->numa_node);
+  if (hdir[0]) {
+    long avail = out->pages_free < 0 ? 0 : out->pages_free;
+    struct statfs sf;
+    if (statfs(hdir, &sf) == 0 && sf.f_blocks > 0 && (long)sf.f_bavail < avail)
+      avail = (long)sf.f_bavail; /* mount with a size= limit */
+    snprintf(out->huge_mount, sizeof out->huge_mount, "%s", hdir);
+    out->huge_mount_free = avail;
+    if (avail >= out->pages) {
+      out->huge = 1;
+      out->bytes = align_up(need, hp);
+      snprintf(out->dir, sizeof out->dir, "%s", hdir);
+      return;
+    }
+    snprintf(out->why, sizeof out->why, "%s has %ld free %s pages, %ld needed", hdir, avail, page_name(hp),
+             out->pages);
+  }
+  snprintf(out->dir, sizeof out->dir, "%s", SHM_DIR);
+  out->bytes = align_up(need, (uint64_t)sysconf(_SC_PAGESIZE));
+  struct statvfs sv;
+  out->shm_free = statvfs(SHM_DIR, &sv) == 0 ? (uint64_t)sv.f_bavail * sv.f_frsize : 0;
+}
+
 int sl_wksp_create(sl_wksp_t *w, const sl_wksp_params_t *p, sl_err_t *err) {
   memset(w, 0, sizeof *w);
   w->fd = -1;
@@ -305,22 +357,10 @@ int sl_wksp_create(sl_wksp_t *w, const sl_wksp_params_t *p, sl_err_t *err) {
     return sl_err_set(err, "workspace %s: page size %" PRIu64 " not supported (2M or 1G)", p->name,
                       hp);
 
-  /* Where would the hugepages come from? */
-  char hdir[SL_WKSP_PATH_MAX] = "";
-  char why[512] = "";
-  const char *m = p->hugetlbfs_mount;
-  if (!m || !*m || !strcmp(m, "auto")) {
-    const char *found = hugetlbfs_find_path_for_size((long)hp);
-    if (found)
-      snprintf(hdir, sizeof hdir, "%s", found);
-    else
-      snprintf(why, sizeof why, "no hugetlbfs mount of %s pages", page_name(hp));
-  } else if (is_hugetlbfs_dir(m, hp, why, sizeof why)) {
-    snprintf(hdir, sizeof hdir, "%s", m);
-  }
-
   /* A live instance of this name anywhere we could have put it is fatal; a
      stale one is removed (its pages then count as free again). */
+  char hdir[SL_WKSP_PATH_MAX], why[512] = "";
+  huge_dir(p, hp, hdir, sizeof hdir, why, sizeof why);
   char path[SL_WKSP_PATH_MAX];
   if (hdir[0]) {
     if (sl_wksp_path(hdir, p->name, path, sizeof path))
@@ -332,51 +372,31 @@ int sl_wksp_create(sl_wksp_t *w, const sl_wksp_params_t *p, sl_err_t *err) {
   if (sl_wksp_path(SHM_DIR, p->name, path, sizeof path) == 0 && clear_stale(path, p->name, err))
     return -1;
 
-  uint64_t cfg_sz = p->config_text ? strlen(p->config_text) : 0;
-  uint64_t head = align_up(sizeof(sl_wksp_hdr_t), SL_WKSP_ALIGN_MIN);
-  uint64_t need = head + align_up(cfg_sz + 1, SL_WKSP_ALIGN_MIN) + p->size;
-
-  const char *dir = NULL;
-  uint64_t page = hp;
-  int huge = 0;
-  if (hdir[0]) {
-    uint64_t total = align_up(need, hp);
-    long pages = (long)(total / hp);
-    long avail = sl_wksp_hugetlbfs_free_pages(hp, p->numa_node);
-    struct statfs sf;
-    if (statfs(hdir, &sf) == 0 && sf.f_blocks > 0 && (long)sf.f_bavail < avail)
-      avail = (long)sf.f_bavail; /* mount with a size= limit */
-    if (avail >= pages) {
-      dir = hdir;
-      huge = 1;
-    } else {
-      snprintf(why, sizeof why, "%s has %ld free %s pages, %ld needed", hdir, avail < 0 ? 0 : avail,
-               page_name(hp), pages);
-    }
-  }
-  if (!dir) {
+  sl_wksp_plan_t plan;
+  sl_wksp_plan(p, &plan);
+  if (!plan.huge) {
     if (p->require_hugepages)
       return sl_err_set(err,
                         "workspace %s: hugepages required but %s; run `sluice configure init "
                         "hugetlbfs`, or echo N > /sys/kernel/mm/hugepages/hugepages-%lukB/"
                         "nr_hugepages and mount -t hugetlbfs -o pagesize=%s nodev /mnt/huge",
-                        p->name, why, (unsigned long)(hp >> 10), page_name(hp));
+                        p->name, plan.why, (unsigned long)(hp >> 10), page_name(hp));
     SL_WARN("workspace %s: %s; falling back to %s (small pages, slower). To use hugepages run "
             "`sluice configure init hugetlbfs`, or echo N > /sys/kernel/mm/hugepages/"
             "hugepages-%lukB/nr_hugepages and mount -t hugetlbfs -o pagesize=%s nodev /mnt/huge",
-            p->name, why, SHM_DIR, (unsigned long)(hp >> 10), page_name(hp));
-    dir = SHM_DIR;
-    page = (uint64_t)sysconf(_SC_PAGESIZE);
-  }
-  uint64_t total = align_up(need, page);
-  if (!huge) {
-    struct statvfs sv;
-    if (statvfs(dir, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < total)
+            p->name, plan.why, SHM_DIR, (unsigned long)(hp >> 10), page_name(hp));
+    if (plan.shm_free < plan.bytes)
       return sl_err_set(err,
                         "workspace %s: %s has %" PRIu64 " bytes free, %" PRIu64 " needed; shrink "
                         "ring_depth/dedup_cache_size or reserve hugepages",
-                        p->name, dir, (uint64_t)sv.f_bavail * sv.f_frsize, total);
+                        p->name, SHM_DIR, plan.shm_free, plan.bytes);
   }
+  const char *dir = plan.dir;
+  int huge = plan.huge;
+  uint64_t page = huge ? hp : (uint64_t)sysconf(_SC_PAGESIZE);
+  uint64_t total = plan.bytes;
+  uint64_t cfg_sz = p->config_text ? strlen(p->config_text) : 0;
+  uint64_t head = align_up(sizeof(sl_wksp_hdr_t), SL_WKSP_ALIGN_MIN);
 
   char final[SL_WKSP_PATH_MAX], tmp[SL_WKSP_PATH_MAX];
   if (sl_wksp_path(dir, p->name, final, sizeof final))

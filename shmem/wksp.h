@@ -106,6 +106,29 @@ typedef struct {
    requirement, numa_node -1, no config text. name and size stay unset. */
 void sl_wksp_params_default(sl_wksp_params_t *p);
 
+/* Where and how big the workspace of some params would be. */
+typedef struct {
+  uint64_t bytes;      /* the file's size: header, config text and objects, rounded up to its page */
+  uint64_t page_size;  /* the hugepage size asked for (p->page_size, 0 read as 2M) */
+  long pages;          /* hugepages of page_size the file takes */
+  long pages_free;     /* hugepages of that size the kernel can still give (of the node when
+                          binding); -1 if it has no pages of that size */
+  char huge_mount[SL_WKSP_PATH_MAX]; /* the hugetlbfs mount of page_size it would use, "" if none */
+  long huge_mount_free; /* pages free for it there (pages_free within the mount's size= limit) */
+  int huge;            /* 1: on the hugetlbfs mount dir; 0: in /dev/shm */
+  char dir[SL_WKSP_PATH_MAX]; /* where the file goes */
+  char why[512];       /* when huge is 0: why not ("no hugetlbfs mount of 2M pages", "/mnt/huge
+                          has 3 free 2M pages, 5 needed") */
+  uint64_t shm_free;   /* when huge is 0: bytes free in /dev/shm */
+} sl_wksp_plan_t;
+
+/* sl_wksp_plan says where sl_wksp_create(p) would put the workspace and
+   whether it fits, without creating, removing or locking anything (reads
+   sysfs, the mount table and statfs). p as for create; name and
+   require_hugepages are not looked at. A stale file of the same name that
+   create would remove first still counts as holding its pages here. */
+void sl_wksp_plan(const sl_wksp_params_t *p, sl_wksp_plan_t *out);
+
 /* sl_wksp_create makes, maps, locks and pre-faults the workspace of
    instance p->name and leaves w joined read-write with w->creator = 1.
 

@@ -1,6 +1,5 @@
 #include "tiles/tile.h"
 
-#include <sched.h>
 #include <unistd.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -10,13 +9,17 @@
 #include "util/priv.h"
 #include "util/time.h"
 
-/* Adaptive idling: after this many empty polls in a row the tile yields
-   its CPU, and after that many more it sleeps SL_TILE_NAP_NS at a time.
-   The nap bounds the wake-up delay for new work to ~100 us while leaving
-   the CPU to whoever else shares it (a traffic generator, other tiles). */
-#define SL_TILE_SPIN_POLLS 2048u
-#define SL_TILE_YIELD_POLLS 256u
-#define SL_TILE_NAP_NS 50000ull
+/* Adaptive idling (tile.h says why it never spins). After
+   SL_TILE_IDLE_POLLS empty polls in a row (a few hundred nanoseconds: work
+   that is about to land is not slept past) the tile sleeps: in its own
+   wait op until its input signals, at most until the next housekeeping;
+   without one, naps that start at SL_TILE_NAP_MIN_NS and double while
+   nothing comes, up to SL_TILE_NAP_MAX_NS. Short first naps keep the
+   wake-up delay of a lightly loaded tile low; longer ones keep an idle
+   tile from waking a NAPI thread's CPU 20 000 times a second. */
+#define SL_TILE_IDLE_POLLS 16u
+#define SL_TILE_NAP_MIN_NS 10000ull
+#define SL_TILE_NAP_MAX_NS 160000ull
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -82,6 +85,7 @@ int sl_tile_main(sl_tile_t *t) {
 
   int stopping = 0;
   uint32_t idle_polls = 0;
+  uint64_t nap_ns = SL_TILE_NAP_MIN_NS;
   uint64_t now = sl_now_ns();
   uint64_t next_hk = now;
   for (;;) {
@@ -103,18 +107,18 @@ int sl_tile_main(sl_tile_t *t) {
     if (did) {
       sl_metrics_add(m, SL_M_BUSY_NS, after - now);
       idle_polls = 0;
+      nap_ns = SL_TILE_NAP_MIN_NS;
     } else {
-      idle_polls++;
-      if (t->idle == SL_IDLE_ADAPTIVE && idle_polls > SL_TILE_SPIN_POLLS) {
-        if (idle_polls > SL_TILE_SPIN_POLLS + SL_TILE_YIELD_POLLS) {
-          struct timespec ts = {0, (long)SL_TILE_NAP_NS};
-          nanosleep(&ts, NULL);
-        } else {
-          sched_yield();
-        }
+      if (t->idle == SL_IDLE_SPIN || ++idle_polls < SL_TILE_IDLE_POLLS) {
+        cpu_relax();
+      } else if (t->ops->wait) {
+        t->ops->wait(t, next_hk > after ? next_hk - after : 0);
         after = sl_now_ns();
       } else {
-        cpu_relax();
+        struct timespec ts = {0, (long)nap_ns};
+        nanosleep(&ts, NULL);
+        if (nap_ns < SL_TILE_NAP_MAX_NS) nap_ns *= 2;
+        after = sl_now_ns();
       }
       sl_metrics_add(m, SL_M_IDLE_NS, after - now);
     }

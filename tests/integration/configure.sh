@@ -55,20 +55,13 @@ SYSCTLS=(net.core.rmem_max:16777216 net.core.rmem_default:16777216 net.core.bpf_
 cfg "$TMP/small.toml" '[shmem]' 'ring_depth = 4096' '[verify]' 'dedup_cache_size = 65536'
 run "$SLUICE_BIN" config check "$TMP/small.toml"
 check "config check passes on the test config" '[ "$RC" = 0 ]'
+# The examples are written for other hosts (their user, NIC, CPUs, 1G pages):
+# each file must be valid; what this host lacks comes as host findings.
 for f in "$ROOT"/deploy/examples/*.toml; do
   b=deploy/examples/$(basename "$f")
   run "$SLUICE_BIN" config check "$f"
-  if [ "$RC" = 0 ]; then
-    ok "config check $b"
-  elif has "is not online"; then
-    # The example pins tiles to CPUs this host lacks; every other key must pass.
-    sed -E 's/^affinity = .*/affinity = "auto"/' "$f" > "$TMP/example.toml"
-    run "$SLUICE_BIN" config check "$TMP/example.toml"
-    check "config check $b (its affinity names CPUs this $(nproc)-CPU host lacks: checked with \"auto\")" \
-      '[ "$RC" = 0 ]'
-  else
-    not_ok "config check $b"; show
-  fi
+  check "config check $b: a valid file (exit $RC; host findings allowed)" \
+    '[ "$RC" = 0 ] || { [ "$RC" = 2 ] && ! has "not a valid configuration"; }'
 done
 
 # ---- usage --------------------------------------------------------------

@@ -20,14 +20,6 @@ static void expect_error(const char *text, const char *want) {
   ck_assert_str_eq(err.msg, want);
 }
 
-/* expect_error_prefix: as expect_error, for messages whose tail depends on
-   the host. */
-static void expect_error_prefix(const char *text, const char *prefix) {
-  err.msg[0] = 0;
-  ck_assert_msg(sl_config_load_text(&cfg, text, "t.toml", &err) == -1, "accepted: %s", text);
-  ck_assert_msg(!strncmp(err.msg, prefix, strlen(prefix)), "got \"%s\", want prefix \"%s\"", err.msg, prefix);
-}
-
 static void expect_ok(const char *text) {
   err.msg[0] = 0;
   ck_assert_msg(sl_config_load_text(&cfg, text, "t.toml", &err) == 0, "refused %s: %s", text, err.msg);
@@ -243,11 +235,11 @@ START_TEST(affinity_must_parse) {
 }
 END_TEST
 
-START_TEST(affinity_must_name_online_cpus) {
-  expect_error_prefix("[layout]\naffinity = \"0,1023\"\n",
-                      "t.toml:2:12: layout.affinity: CPU 1023 is not online (online CPUs: ");
-  expect_ok("[layout]\naffinity = \"0\"\n");
-  ck_assert_str_eq(cfg.layout.affinity, "0");
+/* Whether the CPUs are online is the host's business (app/preflight.c):
+   a file written for a bigger machine loads here. */
+START_TEST(affinity_is_checked_for_syntax_only) {
+  expect_ok("[layout]\naffinity = \"0,1023\"\n");
+  ck_assert_str_eq(cfg.layout.affinity, "0,1023");
 }
 END_TEST
 
@@ -337,6 +329,74 @@ START_TEST(render_truncates_like_snprintf) {
 }
 END_TEST
 
+static sl_config_src_t src;
+
+START_TEST(where_gives_the_value_position_of_keys_set_in_the_file) {
+  ck_assert_int_eq(sl_config_load_text_src(&cfg, &src, "user = \"bob\"\n[net]\n  interface = \"eth9\"\n",
+                                           "t.toml", &err),
+                   0);
+  char at[1100];
+  ck_assert_int_eq(sl_config_where(&src, "user", at, sizeof at), 1);
+  ck_assert_str_eq(at, "t.toml:1:8");
+  ck_assert_int_eq(sl_config_where(&src, "net.interface", at, sizeof at), 1);
+  ck_assert_str_eq(at, "t.toml:3:15");
+}
+END_TEST
+
+START_TEST(where_says_which_keys_are_the_embedded_default) {
+  ck_assert_int_eq(sl_config_load_text_src(&cfg, &src, "user = \"bob\"\n", "t.toml", &err), 0);
+  char at[1100];
+  ck_assert_int_eq(sl_config_where(&src, "net.interface", at, sizeof at), 0);
+  ck_assert_str_eq(at, "t.toml");
+  ck_assert_int_eq(sl_config_where(&src, "net.no_such_key", at, sizeof at), -1);
+  ck_assert_int_eq(sl_config_load_src(&cfg, &src, NULL, &err), 0);
+  ck_assert_int_eq(sl_config_where(&src, "user", at, sizeof at), 0);
+  ck_assert_str_eq(at, "<default>");
+}
+END_TEST
+
+START_TEST(where_covers_dotted_keys_and_a_file_on_disk) {
+  char path[] = "/tmp/sluice-test-config-XXXXXX";
+  int fd = mkstemp(path);
+  ck_assert_int_ge(fd, 0);
+  const char *text = "# c\nshmem.ring_depth = 1024\n";
+  ck_assert_int_eq(write(fd, text, strlen(text)), (int)strlen(text));
+  close(fd);
+  int rc = sl_config_load_src(&cfg, &src, path, &err);
+  unlink(path);
+  ck_assert_int_eq(rc, 0);
+  char at[1100], want[1100];
+  snprintf(want, sizeof want, "%s:2:20", path);
+  ck_assert_int_eq(sl_config_where(&src, "shmem.ring_depth", at, sizeof at), 1);
+  ck_assert_str_eq(at, want);
+}
+END_TEST
+
+START_TEST(key_copy_sets_one_key_from_another_config) {
+  sl_config_t def;
+  ck_assert_int_eq(sl_config_load(&def, NULL, &err), 0);
+  expect_ok("[shmem]\nring_depth = 1024\n[verify]\ndedup_cache_size = 2048\n");
+  ck_assert_int_eq(sl_config_key_copy(&cfg, &def, "shmem.ring_depth"), 0);
+  ck_assert_uint_eq(cfg.shmem.ring_depth, def.shmem.ring_depth);
+  ck_assert_uint_eq(cfg.verify.dedup_cache_size, 2048);
+  ck_assert_int_eq(sl_config_key_copy(&cfg, &def, "net.ports"), -1);
+  ck_assert_int_eq(sl_config_key_copy(&cfg, &def, "nope"), -1);
+}
+END_TEST
+
+START_TEST(key_name_visits_every_key_in_order) {
+  char name[64];
+  ck_assert_int_eq(sl_config_key_name(0, name, sizeof name), 0);
+  ck_assert_str_eq(name, "name");
+  uint32_t i = 0;
+  int saw_interface = 0;
+  for (; !sl_config_key_name(i, name, sizeof name); i++) saw_interface |= !strcmp(name, "net.interface");
+  ck_assert(saw_interface);
+  ck_assert_uint_le(i, SL_CFG_KEY_MAX);
+  ck_assert_int_eq(sl_config_key_name(i, name, sizeof name), -1);
+}
+END_TEST
+
 START_TEST(a_failed_load_leaves_cfg_untouched) {
   expect_ok("name = \"keep\"\n");
   expect_error("name = \"other\"\n[net]\nports = [0]\n", "t.toml:3:10: net.ports: port 0 out of range 1..65535");
@@ -368,7 +428,7 @@ int main(void) {
   tcase_add_test(tc, page_size_must_be_2M_or_1G);
   tcase_add_test(tc, name_must_use_safe_characters);
   tcase_add_test(tc, affinity_must_parse);
-  tcase_add_test(tc, affinity_must_name_online_cpus);
+  tcase_add_test(tc, affinity_is_checked_for_syntax_only);
   tcase_add_test(tc, log_level_must_be_known);
   tcase_add_test(tc, log_level_names_match_util_log);
   tcase_add_test(tc, prometheus_listen_must_be_ipv4_port);
@@ -377,6 +437,11 @@ int main(void) {
   tcase_add_test(tc, render_of_defaults_lists_every_key_in_order);
   tcase_add_test(tc, render_truncates_like_snprintf);
   tcase_add_test(tc, a_failed_load_leaves_cfg_untouched);
+  tcase_add_test(tc, where_gives_the_value_position_of_keys_set_in_the_file);
+  tcase_add_test(tc, where_says_which_keys_are_the_embedded_default);
+  tcase_add_test(tc, where_covers_dotted_keys_and_a_file_on_disk);
+  tcase_add_test(tc, key_copy_sets_one_key_from_another_config);
+  tcase_add_test(tc, key_name_visits_every_key_in_order);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);

@@ -72,7 +72,15 @@ static void fake_release(sl_net_rx_t *rx, const uint32_t *frames, uint32_t cnt) 
 static void fake_housekeep(sl_net_rx_t *rx, sl_metrics_t *m) { (void)rx; (void)m; }
 static void fake_stop(sl_net_rx_t *rx) { ((fake_t *)rx->impl)->stopped = 1; }
 
-static const sl_net_rx_ops_t fake_ops = {fake_rx, fake_release, fake_housekeep, fake_stop};
+static void fake_wait(sl_net_rx_t *rx, uint64_t timeout_ns) { (void)rx, (void)timeout_ns; }
+
+static const sl_net_rx_ops_t fake_ops = {
+    .rx_burst = fake_rx,
+    .wait = fake_wait,
+    .release = fake_release,
+    .housekeep = fake_housekeep,
+    .stop = fake_stop,
+};
 
 static int fake_open(sl_net_rx_t *rx, void *arg, const sl_tile_t *t, const sl_net_pool_t *pool,
                      sl_err_t *err) {

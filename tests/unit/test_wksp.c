@@ -105,6 +105,50 @@ START_TEST(falls_back_to_dev_shm_when_mount_is_not_hugetlbfs) {
 }
 END_TEST
 
+START_TEST(plan_predicts_the_place_and_size_create_uses) {
+  sl_wksp_params_t p = shm_params(iname("plan"), 3u << 20);
+  p.config_text = "name = \"x\"\n";
+  sl_wksp_plan_t plan;
+  sl_wksp_plan(&p, &plan);
+  ck_assert_int_eq(plan.huge, 0);
+  ck_assert_str_eq(plan.dir, "/dev/shm");
+  ck_assert_msg(strstr(plan.why, "/tmp is not a hugetlbfs mount"), "%s", plan.why);
+  ck_assert_uint_eq(plan.page_size, SL_PAGE_2M);
+  ck_assert_int_eq(plan.pages, 2); /* 3 MiB plus the header: two 2M pages */
+  ck_assert_uint_gt(plan.shm_free, 0);
+  sl_wksp_t w;
+  sl_err_t err;
+  ck_assert_msg(sl_wksp_create(&w, &p, &err) == 0, "%s", err.msg);
+  ck_assert_uint_eq(w.size, plan.bytes);
+  ck_assert_int_eq(strncmp(w.path, plan.dir, strlen(plan.dir)), 0);
+  ck_assert_int_eq(sl_wksp_remove(&w), 0);
+}
+END_TEST
+
+START_TEST(plan_on_hugetlbfs_counts_the_pages) {
+  const char *mnt = hugetlbfs_find_path_for_size((long)SL_PAGE_2M);
+  long freep = sl_wksp_hugetlbfs_free_pages(SL_PAGE_2M, -1);
+  if (!mnt || freep < 4) {
+    printf("SKIP plan_on_hugetlbfs: no 2M hugetlbfs mount with free pages\n");
+    return;
+  }
+  sl_wksp_params_t p;
+  sl_wksp_params_default(&p);
+  p.size = 3u << 20;
+  sl_wksp_plan_t plan;
+  sl_wksp_plan(&p, &plan);
+  ck_assert_int_eq(plan.huge, 1);
+  ck_assert_str_eq(plan.dir, mnt);
+  ck_assert_int_eq(plan.pages, 2);
+  ck_assert_int_eq(plan.pages_free, freep);
+  ck_assert_uint_eq(plan.bytes, 2 * SL_PAGE_2M);
+  p.size = (uint64_t)(freep + 8) * SL_PAGE_2M;
+  sl_wksp_plan(&p, &plan);
+  ck_assert_int_eq(plan.huge, 0);
+  ck_assert_msg(strstr(plan.why, "free 2M pages") && strstr(plan.why, "needed"), "%s", plan.why);
+}
+END_TEST
+
 START_TEST(require_hugepages_fails_with_a_remedy) {
   sl_wksp_params_t p = shm_params(iname("req"), 1u << 20);
   p.require_hugepages = 1;
@@ -417,6 +461,8 @@ int main(void) {
   tcase_add_test(tc, too_few_free_hugepages_is_checked_before_sizing);
   tcase_add_test(tc, falls_back_to_dev_shm_when_mount_is_not_hugetlbfs);
   tcase_add_test(tc, require_hugepages_fails_with_a_remedy);
+  tcase_add_test(tc, plan_predicts_the_place_and_size_create_uses);
+  tcase_add_test(tc, plan_on_hugetlbfs_counts_the_pages);
   tcase_add_test(tc, second_creator_is_refused_with_the_holders_pid);
   tcase_add_test(tc, stale_file_of_a_dead_creator_is_replaced);
   tcase_add_test(tc, temp_file_of_an_interrupted_create_is_cleaned_up);

@@ -35,6 +35,11 @@ typedef struct {
      blocking. It may make one syscall when the kernel needs a kick (the
      provider counts it in SL_M_NET_SYSCALLS). */
   uint32_t (*rx_burst)(sl_net_rx_t *rx, sl_net_pkt_t *pkts, uint32_t max);
+  /* wait sleeps in the kernel until packets may be ready or timeout_ns
+     passes (the tile's adaptive idle: tiles/tile.h). Counted in
+     SL_M_NET_SYSCALLS. Returns early on a signal; spurious returns are
+     allowed (the caller just polls again). */
+  void (*wait)(sl_net_rx_t *rx, uint64_t timeout_ns);
   /* release gives frames back (to the kernel when it has room, else to the
      free list). Never blocks. */
   void (*release)(sl_net_rx_t *rx, const uint32_t *frames, uint32_t cnt);

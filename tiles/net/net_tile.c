@@ -113,6 +113,11 @@ static uint32_t net_poll(sl_tile_t *t) {
   return n;
 }
 
+static void net_wait(sl_tile_t *t, uint64_t timeout_ns) {
+  net_ctx_t *c = t->ctx;
+  c->rx.ops->wait(&c->rx, timeout_ns);
+}
+
 static void net_flush(sl_tile_t *t) {
   net_ctx_t *c = t->ctx;
   sl_metrics_t *m = sl_topo_metrics(t->wksp, t->topo, t->id);
@@ -167,6 +172,7 @@ static void net_fini(sl_tile_t *t) {
 const sl_tile_ops_t sl_net_tile_ops = {
     .init = net_init,
     .poll = net_poll,
+    .wait = net_wait,
     .housekeep = net_housekeep,
     .stop = net_stop,
     .drained = net_drained,

@@ -276,6 +276,19 @@ static uint32_t uring_rx_burst(sl_net_rx_t *rx, sl_net_pkt_t *pkts, uint32_t max
   return n;
 }
 
+/* Idle: sleep in io_uring_enter until one completion is posted or the
+   timeout passes. Under DEFER_TASKRUN the wait itself runs the sockets'
+   receive work, so nothing else has to wake the tile. */
+static void uring_wait(sl_net_rx_t *rx, uint64_t timeout_ns) {
+  uring_t *u = rx->impl;
+  struct io_uring *r = &u->ring;
+  if (io_uring_cq_ready(r)) return;
+  struct __kernel_timespec ts = {(long long)(timeout_ns / 1000000000ull), (long long)(timeout_ns % 1000000000ull)};
+  struct io_uring_getevents_arg arg = {.sigmask = 0, .sigmask_sz = _NSIG / 8, .ts = (uint64_t)(uintptr_t)&ts};
+  syscall(__NR_io_uring_enter, r->ring_fd, 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof arg);
+  u->syscalls++;
+}
+
 static void uring_release(sl_net_rx_t *rx, const uint32_t *frames, uint32_t cnt) {
   uring_t *u = rx->impl;
   uint32_t room = ring_room(u);
@@ -369,6 +382,7 @@ static void uring_stop(sl_net_rx_t *rx) {
 
 static const sl_net_rx_ops_t uring_ops = {
     .rx_burst = uring_rx_burst,
+    .wait = uring_wait,
     .release = uring_release,
     .housekeep = uring_housekeep,
     .stop = uring_stop,

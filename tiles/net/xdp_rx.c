@@ -5,11 +5,13 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/log.h"
@@ -281,6 +283,17 @@ static uint32_t xdp_rx_burst(sl_net_rx_t *rx, sl_net_pkt_t *pkts, uint32_t max) 
   return n;
 }
 
+/* Idle: sleep until the RX ring has packets (the socket's wait queue is
+   woken when the kernel flushes a batch into it). poll also kicks the
+   kernel if the fill ring needs it. */
+static void xdp_wait(sl_net_rx_t *rx, uint64_t timeout_ns) {
+  xdp_rx_t *p = rx->impl;
+  struct pollfd pfd = {.fd = p->x->fd, .events = POLLIN};
+  struct timespec ts = {(time_t)(timeout_ns / 1000000000ull), (long)(timeout_ns % 1000000000ull)};
+  ppoll(&pfd, 1, &ts, NULL);
+  p->syscalls++;
+}
+
 static void xdp_release(sl_net_rx_t *rx, const uint32_t *frames, uint32_t cnt) {
   xdp_rx_t *p = rx->impl;
   sl_xsk_ring_t *fill = &p->x->fill;
@@ -318,7 +331,13 @@ static void xdp_stop(sl_net_rx_t *rx) {
   rx->ops = &sl_net_rx_stopped_ops;
 }
 
-static const sl_net_rx_ops_t xdp_ops = {xdp_rx_burst, xdp_release, xdp_housekeep, xdp_stop};
+static const sl_net_rx_ops_t xdp_ops = {
+    .rx_burst = xdp_rx_burst,
+    .wait = xdp_wait,
+    .release = xdp_release,
+    .housekeep = xdp_housekeep,
+    .stop = xdp_stop,
+};
 
 int sl_net_xdp_rx_open(sl_net_rx_t *rx, sl_net_xdp_t *s, uint32_t tile_idx, const sl_net_pool_t *pool,
                        sl_err_t *err) {

@@ -18,6 +18,7 @@
 #include "tiles/verify/ed25519/fe_avx512.h"
 #include "tiles/verify/ed25519/ge.h"
 #include "tiles/verify/ed25519/sc.h"
+#include "tiles/verify/ed25519/sha512.h"
 
 static void init(void) {
   sl_err_t err;
@@ -165,8 +166,8 @@ END_TEST
 
 enum {
   OS = SL_CPU_OS_YMM | SL_CPU_OS_ZMM,
-  ZEN5 = SL_CPU_AVX2 | SL_CPU_AVX512F | SL_CPU_AVX512IFMA | OS,
-  SKYLAKE_X = SL_CPU_AVX2 | SL_CPU_AVX512F | OS, /* AVX-512F, no IFMA */
+  ZEN5 = SL_CPU_AVX2 | SL_CPU_AVX512F | SL_CPU_AVX512IFMA | SL_CPU_AVX512BW | OS,
+  SKYLAKE_X = SL_CPU_AVX2 | SL_CPU_AVX512F | SL_CPU_AVX512BW | OS, /* AVX-512F, no IFMA */
   HASWELL = SL_CPU_AVX2 | SL_CPU_OS_YMM,
 };
 
@@ -177,6 +178,7 @@ START_TEST(auto_picks_avx512_only_with_ifma_and_zmm_state) {
   ck_assert_int_eq(sl_cpu_best(HASWELL), SL_ED25519_AVX2);
   ck_assert_str_eq(sl_cpu_missing(SL_ED25519_AVX512, SKYLAKE_X), "AVX-512 IFMA");
   ck_assert_str_eq(sl_cpu_missing(SL_ED25519_AVX512, HASWELL), "AVX-512F");
+  ck_assert_str_eq(sl_cpu_missing(SL_ED25519_AVX512, ZEN5 & ~SL_CPU_AVX512BW), "AVX-512BW");
   ck_assert_str_eq(sl_cpu_missing(SL_ED25519_AVX512, ZEN5 & ~SL_CPU_OS_ZMM),
                    "OS support for ZMM and opmask registers (XCR0)");
 }
@@ -477,6 +479,52 @@ START_TEST(fe4_mul_and_sq_agree_with_plain_c_at_the_limb_bounds) {
 }
 END_TEST
 
+/* ---- multi-buffer SHA-512 ---------------------------------------------------- */
+
+/* Every length of M from 0 to 1400 bytes (R || A || M spans 1 to 12
+   blocks), lanes of different lengths in one sweep, every lane count. */
+static void check_sha512_lanes(uint32_t lanes, void (*hash)(uint8_t (*)[64], const sl_sha512_lane_t *, uint32_t)) {
+  static uint8_t r[8][32], a[8][32], m[8][1500];
+  ev_rng_t rng = {5};
+  for (uint32_t len = 0; len <= 1400; len++) {
+    sl_sha512_lane_t plan[8];
+    uint32_t sz[8];
+    for (uint32_t l = 0; l < lanes; l++) {
+      sz[l] = (len + 37 * l) % 1401;
+      ev_rand_bytes(&rng, r[l], 32);
+      ev_rand_bytes(&rng, a[l], 32);
+      ev_rand_bytes(&rng, m[l], sz[l]);
+      sl_sha512_lane_init(&plan[l], r[l], a[l], m[l], sz[l]);
+    }
+    uint32_t n = 1 + len % lanes;
+    uint8_t out[8][64], want[64];
+    hash(out, plan, n);
+    for (uint32_t l = 0; l < n; l++) {
+      crypto_hash_sha512_state hs;
+      crypto_hash_sha512_init(&hs);
+      crypto_hash_sha512_update(&hs, r[l], 32);
+      crypto_hash_sha512_update(&hs, a[l], 32);
+      crypto_hash_sha512_update(&hs, m[l], sz[l]);
+      crypto_hash_sha512_final(&hs, want);
+      if (memcmp(out[l], want, 64)) ck_abort_msg("%u lanes: lane %u of %u, |M| = %u", lanes, l, n, sz[l]);
+    }
+  }
+}
+
+START_TEST(sha512x8_equals_libsodium_for_every_length_and_lane_count) {
+  init();
+  if (!runs_here(SL_ED25519_AVX512, "sha512x8")) return;
+  check_sha512_lanes(8, sl_sha512x8);
+}
+END_TEST
+
+START_TEST(sha512x4_equals_libsodium_for_every_length_and_lane_count) {
+  init();
+  if (!runs_here(SL_ED25519_AVX2, "sha512x4")) return;
+  check_sha512_lanes(4, sl_sha512x4);
+}
+END_TEST
+
 int main(void) {
   Suite *s = suite_create("ed25519");
   TCase *vec = tcase_create("vectors");
@@ -505,6 +553,8 @@ int main(void) {
   tcase_add_test(ar, base_table_holds_the_multiples_of_b);
   tcase_add_test(ar, fe8_mul_and_sq_agree_with_plain_c_at_the_limb_bounds);
   tcase_add_test(ar, fe4_mul_and_sq_agree_with_plain_c_at_the_limb_bounds);
+  tcase_add_test(ar, sha512x8_equals_libsodium_for_every_length_and_lane_count);
+  tcase_add_test(ar, sha512x4_equals_libsodium_for_every_length_and_lane_count);
   suite_add_tcase(s, ar);
 
   SRunner *sr = srunner_create(s);

@@ -20,6 +20,7 @@ static uint32_t probe(void) {
     if (b & (1u << 5)) f |= SL_CPU_AVX2;
     if (b & (1u << 16)) f |= SL_CPU_AVX512F;
     if (b & (1u << 21)) f |= SL_CPU_AVX512IFMA;
+    if (b & (1u << 30)) f |= SL_CPU_AVX512BW;
   }
   return f;
 }
@@ -44,6 +45,7 @@ const char *sl_cpu_missing(sl_ed25519_backend_t b, uint32_t f) {
     case SL_ED25519_AVX512:
       if (!(f & SL_CPU_AVX512F)) return "AVX-512F";
       if (!(f & SL_CPU_AVX512IFMA)) return "AVX-512 IFMA";
+      if (!(f & SL_CPU_AVX512BW)) return "AVX-512BW";
       if (!(f & SL_CPU_OS_ZMM)) return "OS support for ZMM and opmask registers (XCR0)";
       return "";
     default:

@@ -17,6 +17,7 @@ enum {
   SL_CPU_AVX512IFMA = 1u << 2, /* CPUID.7.0:EBX[21] */
   SL_CPU_OS_YMM = 1u << 3,     /* OSXSAVE, XCR0 bits 1-2 */
   SL_CPU_OS_ZMM = 1u << 4,     /* OSXSAVE, XCR0 bits 1-2 and 5-7 */
+  SL_CPU_AVX512BW = 1u << 5,   /* CPUID.7.0:EBX[30]: byte shuffles (SHA-512's byte order) */
 };
 
 /* sl_cpu_features: this CPU's SL_CPU_* bits (probed once, then cached). */

@@ -57,8 +57,8 @@ uint32_t sl_ed25519_backend_lanes(sl_ed25519_backend_t b);
 
 /* sl_ed25519_supported: 1 if this CPU and OS can run b (CPUID feature bits
    and the XGETBV register state the OS saves), else 0. libsodium and ref
-   run everywhere; avx2 needs AVX2 with YMM state; avx512 needs AVX-512F and
-   IFMA with ZMM and opmask state (AVX-512F alone is not enough). */
+   run everywhere; avx2 needs AVX2 with YMM state; avx512 needs AVX-512F,
+   IFMA and BW with ZMM and opmask state (AVX-512F alone is not enough). */
 int sl_ed25519_supported(sl_ed25519_backend_t b);
 
 /* sl_ed25519_auto: the fastest backend this CPU supports: avx512, else

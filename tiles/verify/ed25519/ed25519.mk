@@ -5,6 +5,7 @@
 # per-function target attributes, so no file needs special flags.
 LIB_SRCS += tiles/verify/ed25519/fe.c tiles/verify/ed25519/ge.c tiles/verify/ed25519/sc.c \
   tiles/verify/ed25519/prep.c tiles/verify/ed25519/verify_ref.c \
+  tiles/verify/ed25519/sha512.c tiles/verify/ed25519/sha512_avx2.c tiles/verify/ed25519/sha512_avx512.c \
   tiles/verify/ed25519/fe_avx2.c tiles/verify/ed25519/ge_avx2.c tiles/verify/ed25519/verify_avx2.c \
   tiles/verify/ed25519/fe_avx512.c tiles/verify/ed25519/ge_avx512.c tiles/verify/ed25519/verify_avx512.c \
   tiles/verify/ed25519/cpu.c tiles/verify/ed25519/ed25519.c

@@ -38,10 +38,14 @@ typedef struct {
    Returns 0 if they pass, -1 if the signature is to be rejected. */
 int sl_prep_checks(const uint8_t *sig, const uint8_t *pk);
 
-/* sl_prep_scalars hashes R || A || msg (libsodium's SHA-512), reduces it
-   mod L and writes the digits of k and of s into out. Assumes
-   sl_prep_checks passed (s < L). Never fails. */
+/* sl_prep_scalars hashes R || A || msg (libsodium's SHA-512) and hands the
+   digest to sl_prep_digits. Assumes sl_prep_checks passed. Never fails. */
 void sl_prep_scalars(sl_prep_t *out, const uint8_t *sig, const uint8_t *msg, uint32_t msg_sz,
                      const uint8_t *pk);
+
+/* sl_prep_digits reduces the digest h mod L into k and writes the digits
+   of k and of s (sig bytes 32..63, < L) into out: for the vector backends,
+   which hash their lanes together (sha512.h). Never fails. */
+void sl_prep_digits(sl_prep_t *out, const uint8_t h[64], const uint8_t *sig);
 
 #endif

@@ -41,50 +41,50 @@ void sl_fe_tobytes(uint8_t s[32], const sl_fe_t *a) {
   memcpy(s, w, 32);
 }
 
-/* r = a^(2^n) for n >= 1. */
-static void sqn(sl_fe_t *r, const sl_fe_t *a, int n) {
-  sl_fe_sq(r, a);
-  while (--n > 0) sl_fe_sq(r, r);
+const sl_fe_chain_step_t sl_fe_chain[SL_FE_CHAIN_STEPS] = {
+    {1, 0, 1, SL_FE_CHAIN_NONE}, /* a^2 */
+    {2, 1, 2, 0},                /* a^8 a = a^9 */
+    {3, 2, 0, 1},                /* a^9 a^2 = a^11 */
+    {4, 3, 1, 2},                /* a^22 a^9 = a^(2^5 - 1) */
+    {5, 4, 5, 4},                /* a^(2^10 - 1) */
+    {6, 5, 10, 5},               /* a^(2^20 - 1) */
+    {7, 6, 20, 6},               /* a^(2^40 - 1) */
+    {8, 7, 10, 5},               /* a^(2^50 - 1) */
+    {9, 8, 50, 8},               /* a^(2^100 - 1) */
+    {10, 9, 100, 9},             /* a^(2^200 - 1) */
+    {11, 10, 50, 8},             /* a^(2^250 - 1) */
+};
+
+/* t[SL_FE_CHAIN_E250] = a^(2^250 - 1) from t[0] = a (sl_fe_chain). */
+static void run_chain(sl_fe_t t[SL_FE_CHAIN_TEMPS]) {
+  for (int k = 0; k < SL_FE_CHAIN_STEPS; k++) {
+    const sl_fe_chain_step_t *s = &sl_fe_chain[k];
+    sl_fe_t v = t[s->x];
+    for (int i = 0; i < s->n; i++) sl_fe_sq(&v, &v);
+    if (s->y != SL_FE_CHAIN_NONE) sl_fe_mul(&v, &v, &t[s->y]);
+    t[s->dst] = v;
+  }
 }
 
-/* The addition chain shared by invert and pow22523: returns a^(2^250 - 1)
-   in *r250 and a^11 in *r11 (a^(2^k - 1) is built by doubling k). */
-static void pow_2_250_1(sl_fe_t *r250, sl_fe_t *r11, const sl_fe_t *a) {
-  sl_fe_t a2, a9, t, e5, e10, e20, e40, e50, e100, e200;
-  sl_fe_sq(&a2, a);        /* a^2 */
-  sqn(&t, &a2, 2);         /* a^8 */
-  sl_fe_mul(&a9, &t, a);   /* a^9 */
-  sl_fe_mul(r11, &a9, &a2); /* a^11 */
-  sl_fe_sq(&t, r11);       /* a^22 */
-  sl_fe_mul(&e5, &t, &a9); /* a^(2^5 - 1) */
-  sqn(&t, &e5, 5);
-  sl_fe_mul(&e10, &t, &e5); /* a^(2^10 - 1) */
-  sqn(&t, &e10, 10);
-  sl_fe_mul(&e20, &t, &e10);
-  sqn(&t, &e20, 20);
-  sl_fe_mul(&e40, &t, &e20);
-  sqn(&t, &e40, 10);
-  sl_fe_mul(&e50, &t, &e10);
-  sqn(&t, &e50, 50);
-  sl_fe_mul(&e100, &t, &e50);
-  sqn(&t, &e100, 100);
-  sl_fe_mul(&e200, &t, &e100);
-  sqn(&t, &e200, 50);
-  sl_fe_mul(r250, &t, &e50); /* a^(2^250 - 1) */
+/* r = t[E250]^(2^n) * t[y]: the two ends of the chain. */
+static void chain_end(sl_fe_t *r, sl_fe_t t[SL_FE_CHAIN_TEMPS], int n, int y) {
+  sl_fe_t v = t[SL_FE_CHAIN_E250];
+  for (int i = 0; i < n; i++) sl_fe_sq(&v, &v);
+  sl_fe_mul(r, &v, &t[y]);
 }
 
 void sl_fe_invert(sl_fe_t *r, const sl_fe_t *a) {
-  sl_fe_t e250, a11, t;
-  pow_2_250_1(&e250, &a11, a);
-  sqn(&t, &e250, 5);     /* a^(2^255 - 32) */
-  sl_fe_mul(r, &t, &a11); /* a^(2^255 - 21) = a^(p - 2) */
+  sl_fe_t t[SL_FE_CHAIN_TEMPS];
+  t[0] = *a;
+  run_chain(t);
+  chain_end(r, t, 5, SL_FE_CHAIN_A11); /* a^(2^255 - 21) = a^(p - 2) */
 }
 
 void sl_fe_pow22523(sl_fe_t *r, const sl_fe_t *a) {
-  sl_fe_t e250, a11, t;
-  pow_2_250_1(&e250, &a11, a);
-  sqn(&t, &e250, 2);   /* a^(2^252 - 4) */
-  sl_fe_mul(r, &t, a); /* a^(2^252 - 3) = a^((p - 5) / 8) */
+  sl_fe_t t[SL_FE_CHAIN_TEMPS];
+  t[0] = *a;
+  run_chain(t);
+  chain_end(r, t, 2, 0); /* a^(2^252 - 3) = a^((p - 5) / 8) */
 }
 
 int sl_fe_iszero(const sl_fe_t *a) {

@@ -38,6 +38,22 @@ void sl_fe_frombytes(sl_fe_t *r, const uint8_t s[32]);
    Accepts any loose element. */
 void sl_fe_tobytes(uint8_t s[32], const sl_fe_t *a);
 
+/* The addition chain every backend's invert and pow22523 run, as data so
+   it is written once: with t[0] = a, step k sets t[dst] = t[x]^(2^n) * t[y]
+   (no squaring for n = 0, no multiplication for y = SL_FE_CHAIN_NONE). It ends with t[SL_FE_CHAIN_E250] = a^(2^250 - 1),
+   passing a^11 in t[SL_FE_CHAIN_A11]; then 1/a = t[E250]^(2^5) * a^11 and
+   a^((p-5)/8) = t[E250]^(2^2) * a. */
+typedef struct {
+  uint8_t dst, x, n, y;
+} sl_fe_chain_step_t;
+
+#define SL_FE_CHAIN_STEPS 11
+#define SL_FE_CHAIN_TEMPS 12
+#define SL_FE_CHAIN_A11 3
+#define SL_FE_CHAIN_E250 11
+#define SL_FE_CHAIN_NONE 0xff
+extern const sl_fe_chain_step_t sl_fe_chain[SL_FE_CHAIN_STEPS];
+
 /* sl_fe_invert: r = a^(p-2) = 1/a (0 for a = 0). Loose in, tight out. */
 void sl_fe_invert(sl_fe_t *r, const sl_fe_t *a);
 

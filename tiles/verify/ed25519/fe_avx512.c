@@ -1,48 +1,34 @@
 #include "tiles/verify/ed25519/fe_avx512.h"
 
-/* r = a^(2^n), n >= 1. */
-static SL_AVX512 void sqn8(sl_fe8_t *r, const sl_fe8_t *a, int n) {
-  sl_fe8_sq(r, a);
-  while (--n > 0) sl_fe8_sq(r, r);
+/* fe.c's run_chain and chain_end (sl_fe_chain), per lane. */
+static SL_AVX512 void run_chain8(sl_fe8_t t[SL_FE_CHAIN_TEMPS]) {
+  for (int k = 0; k < SL_FE_CHAIN_STEPS; k++) {
+    const sl_fe_chain_step_t *s = &sl_fe_chain[k];
+    sl_fe8_t v = t[s->x];
+    for (int i = 0; i < s->n; i++) sl_fe8_sq(&v, &v);
+    if (s->y != SL_FE_CHAIN_NONE) sl_fe8_mul(&v, &v, &t[s->y]);
+    t[s->dst] = v;
+  }
 }
 
-/* fe.c's chain, per lane: a^(2^250 - 1) and a^11. */
-static SL_AVX512 void pow_2_250_1_8(sl_fe8_t *r250, sl_fe8_t *r11, const sl_fe8_t *a) {
-  sl_fe8_t a2, a9, t, e5, e10, e20, e40, e50, e100, e200;
-  sl_fe8_sq(&a2, a);
-  sqn8(&t, &a2, 2);
-  sl_fe8_mul(&a9, &t, a);
-  sl_fe8_mul(r11, &a9, &a2);
-  sl_fe8_sq(&t, r11);
-  sl_fe8_mul(&e5, &t, &a9);
-  sqn8(&t, &e5, 5);
-  sl_fe8_mul(&e10, &t, &e5);
-  sqn8(&t, &e10, 10);
-  sl_fe8_mul(&e20, &t, &e10);
-  sqn8(&t, &e20, 20);
-  sl_fe8_mul(&e40, &t, &e20);
-  sqn8(&t, &e40, 10);
-  sl_fe8_mul(&e50, &t, &e10);
-  sqn8(&t, &e50, 50);
-  sl_fe8_mul(&e100, &t, &e50);
-  sqn8(&t, &e100, 100);
-  sl_fe8_mul(&e200, &t, &e100);
-  sqn8(&t, &e200, 50);
-  sl_fe8_mul(r250, &t, &e50);
+static SL_AVX512 void chain_end8(sl_fe8_t *r, sl_fe8_t t[SL_FE_CHAIN_TEMPS], int n, int y) {
+  sl_fe8_t v = t[SL_FE_CHAIN_E250];
+  for (int i = 0; i < n; i++) sl_fe8_sq(&v, &v);
+  sl_fe8_mul(r, &v, &t[y]);
 }
 
 SL_AVX512 void sl_fe8_invert(sl_fe8_t *r, const sl_fe8_t *a) {
-  sl_fe8_t e250, a11, t;
-  pow_2_250_1_8(&e250, &a11, a);
-  sqn8(&t, &e250, 5);
-  sl_fe8_mul(r, &t, &a11);
+  sl_fe8_t t[SL_FE_CHAIN_TEMPS];
+  t[0] = *a;
+  run_chain8(t);
+  chain_end8(r, t, 5, SL_FE_CHAIN_A11);
 }
 
 SL_AVX512 void sl_fe8_pow22523(sl_fe8_t *r, const sl_fe8_t *a) {
-  sl_fe8_t e250, a11, t;
-  pow_2_250_1_8(&e250, &a11, a);
-  sqn8(&t, &e250, 2);
-  sl_fe8_mul(r, &t, a);
+  sl_fe8_t t[SL_FE_CHAIN_TEMPS];
+  t[0] = *a;
+  run_chain8(t);
+  chain_end8(r, t, 2, 0);
 }
 
 SL_AVX512 void sl_fe8_canon(sl_fe8_t *r, const sl_fe8_t *a) {

@@ -14,7 +14,9 @@
 
 #include <stdint.h>
 
+#include "tiles/verify/ed25519/ed25519.h"
 #include "tiles/verify/ed25519/ge.h"
+#include "tiles/verify/ed25519/sha512.h"
 
 /* The schedule: k's digits in windows of SL_PREP_AW bits (a table of
    2^(SL_PREP_AW-1) multiples of -A per signature), s's in windows of
@@ -47,5 +49,18 @@ void sl_prep_scalars(sl_prep_t *out, const uint8_t *sig, const uint8_t *msg, uin
    of k and of s (sig bytes 32..63, < L) into out: for the vector backends,
    which hash their lanes together (sha512.h). Never fails. */
 void sl_prep_digits(sl_prep_t *out, const uint8_t h[64], const uint8_t *sig);
+
+/* A multi-buffer SHA-512 (sl_sha512x8, sl_sha512x4). */
+typedef void (*sl_prep_hash_fn)(uint8_t out[][64], const sl_sha512_lane_t *lanes, uint32_t n);
+
+/* sl_prep_lanes is the front half of one vector pass over items[0..n),
+   n <= lanes: checks 1-3 per item, one sweep of hash over the items that
+   pass, and their digits transposed for the lanes: a[i * lanes + l] is
+   digit i of lane l's k, b[j * lanes + l] digit j of its s (zero for lanes
+   that failed or are unused: the pass computes on nothing there). Sets
+   out[l] = -1 for every l < n (the pass then sets 0 where R matches).
+   Returns the mask of lanes that passed. No allocation. */
+uint32_t sl_prep_lanes(const sl_ed25519_item_t *items, uint32_t n, uint32_t lanes, sl_prep_hash_fn hash,
+                       int8_t *a, int8_t *b, int *out);
 
 #endif

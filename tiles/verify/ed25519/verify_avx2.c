@@ -6,7 +6,6 @@
 #include "tiles/verify/ed25519/ge.h"
 #include "tiles/verify/ed25519/ge_avx2.h"
 #include "tiles/verify/ed25519/prep.h"
-#include "tiles/verify/ed25519/sha512.h"
 
 #define LANES SL_VERIFY_AVX2_LANES
 
@@ -173,32 +172,16 @@ static SL_AVX2 void tobytes4(uint8_t enc[LANES][32], const sl_ge4_p2 *r) {
 SL_AVX2 void sl_verify_avx2(const sl_ed25519_item_t *items, uint32_t n, int *out) {
   lanes_t in;
   memset(&in, 0, sizeof in);
-  /* checks per lane; one SHA-512 sweep over the lanes that passed */
-  uint32_t live = 0, nlive = 0, lane_of[LANES];
-  sl_sha512_lane_t plan[LANES];
+  uint32_t live = sl_prep_lanes(items, n, LANES, sl_sha512x4, &in.a[0][0], &in.b[0][0], out);
   for (uint32_t l = 0; l < n; l++) {
-    const sl_ed25519_item_t *it = &items[l];
-    out[l] = -1;
-    if (sl_prep_checks(it->sig, it->pk)) continue;
-    sl_sha512_lane_init(&plan[nlive], it->sig, it->pk, it->msg, it->msg_sz);
-    lane_of[nlive++] = l;
+    if (!(live & (1u << l))) continue;
     sl_fe_t y;
-    sl_fe_frombytes(&y, it->pk);
+    sl_fe_frombytes(&y, items[l].pk);
     uint32_t yl[10];
     sl_fe4_split(yl, &y);
     SL_UNROLL
     for (int i = 0; i < 10; i++) in.y[i][l] = yl[i];
-    in.sign[l] = it->pk[31] >> 7;
-    live |= 1u << l;
-  }
-  uint8_t h[LANES][64];
-  if (nlive) sl_sha512x4(h, plan, nlive);
-  for (uint32_t k = 0; k < nlive; k++) {
-    uint32_t l = lane_of[k];
-    sl_prep_t d;
-    sl_prep_digits(&d, h[k], items[l].sig);
-    for (int i = 0; i < SL_PREP_AN; i++) in.a[i][l] = d.a[i];
-    for (int i = 0; i < SL_PREP_BN; i++) in.b[i][l] = d.b[i];
+    in.sign[l] = items[l].pk[31] >> 7;
   }
   if (!live) return;
   sl_ge4_p3 neg_a;

@@ -84,22 +84,27 @@ SL_AVX2_INLINE void sl_fe4_carry(sl_fe4_t *r) {
 }
 
 /* Columns (each below 2^63.5) to a tight element: two interleaved carry
-   chains, 0 -> 5 and 4 -> 9, then 9 into 0 times 19 and 0 into 1. */
-SL_AVX2_INLINE void sl_fe4_carry_cols(sl_fe4_t *r, __m256i h[10]) {
-  static const int order[12] = {0, 4, 1, 5, 2, 6, 3, 7, 4, 8, 9, 0};
-  SL_UNROLL
-  for (int s = 0; s < 12; s++) {
-    int i = order[s];
-    __m256i c = sl_fe4_shr(h[i], i);
-    h[i] = _mm256_and_si256(h[i], sl_fe4_mask(i));
-    if (i == 9) {
-      h[0] = _mm256_add_epi64(h[0], sl_fe4_times19(c)); /* c < 2^39: too wide for vpmuludq */
-    } else {
-      h[i + 1] = _mm256_add_epi64(h[i + 1], c);
-    }
-  }
-  SL_UNROLL
-  for (int i = 0; i < 10; i++) r->v[i] = h[i];
+   chains, 0 -> 5 and 4 -> 9, then 9 into 0 times 19 and 0 into 1. The
+   columns come as ten values, not an array, so they stay in registers. */
+SL_AVX2_INLINE void sl_fe4_carry_cols(sl_fe4_t *r, __m256i h0, __m256i h1, __m256i h2, __m256i h3, __m256i h4,
+                                      __m256i h5, __m256i h6, __m256i h7, __m256i h8, __m256i h9) {
+  const __m256i m26 = sl_fe4_mask(0), m25 = sl_fe4_mask(1);
+  __m256i c;
+  c = _mm256_srli_epi64(h0, 26), h0 = _mm256_and_si256(h0, m26), h1 = _mm256_add_epi64(h1, c);
+  c = _mm256_srli_epi64(h4, 26), h4 = _mm256_and_si256(h4, m26), h5 = _mm256_add_epi64(h5, c);
+  c = _mm256_srli_epi64(h1, 25), h1 = _mm256_and_si256(h1, m25), h2 = _mm256_add_epi64(h2, c);
+  c = _mm256_srli_epi64(h5, 25), h5 = _mm256_and_si256(h5, m25), h6 = _mm256_add_epi64(h6, c);
+  c = _mm256_srli_epi64(h2, 26), h2 = _mm256_and_si256(h2, m26), h3 = _mm256_add_epi64(h3, c);
+  c = _mm256_srli_epi64(h6, 26), h6 = _mm256_and_si256(h6, m26), h7 = _mm256_add_epi64(h7, c);
+  c = _mm256_srli_epi64(h3, 25), h3 = _mm256_and_si256(h3, m25), h4 = _mm256_add_epi64(h4, c);
+  c = _mm256_srli_epi64(h7, 25), h7 = _mm256_and_si256(h7, m25), h8 = _mm256_add_epi64(h8, c);
+  c = _mm256_srli_epi64(h4, 26), h4 = _mm256_and_si256(h4, m26), h5 = _mm256_add_epi64(h5, c);
+  c = _mm256_srli_epi64(h8, 26), h8 = _mm256_and_si256(h8, m26), h9 = _mm256_add_epi64(h9, c);
+  /* c < 2^39: 19c by shifts (vpmuludq would drop its top bits) */
+  c = _mm256_srli_epi64(h9, 25), h9 = _mm256_and_si256(h9, m25), h0 = _mm256_add_epi64(h0, sl_fe4_times19(c));
+  c = _mm256_srli_epi64(h0, 26), h0 = _mm256_and_si256(h0, m26), h1 = _mm256_add_epi64(h1, c);
+  r->v[0] = h0, r->v[1] = h1, r->v[2] = h2, r->v[3] = h3, r->v[4] = h4;
+  r->v[5] = h5, r->v[6] = h6, r->v[7] = h7, r->v[8] = h8, r->v[9] = h9;
 }
 
 /* r = a + b, limb sums. */
@@ -141,182 +146,231 @@ SL_AVX2_INLINE void sl_fe4_neg(sl_fe4_t *r, const sl_fe4_t *a) {
   sl_fe4_sub(r, &zero, a);
 }
 
-/* r = a b, per lane. a, b ready; r tight. */
+/* An empty asm that "changes" the ten column sums: it closes one row of
+   products, so the compiler adds each row in as it comes instead of
+   forming all the products first (GCC's reassociation does, keeping them
+   all live: a hundred spills per multiplication). */
+#define SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9)                                              \
+  __asm__("" : "+x"(h0), "+x"(h1), "+x"(h2), "+x"(h3), "+x"(h4), "+x"(h5), "+x"(h6), "+x"(h7), "+x"(h8), \
+          "+x"(h9))
+
+/* r = a b, per lane. a, b ready; r tight. Operand scanning: a's limbs in
+   turn times all of b's (b, 19b in registers or memory operands), into ten
+   column sums. */
 SL_AVX2_INLINE void sl_fe4_mul(sl_fe4_t *r, const sl_fe4_t *a, const sl_fe4_t *b) {
-  __m256i f2[10], g19[10], h[10];
+  sl_fe4_t g; /* 19 b, limb by limb (g.v[0] unused) */
   SL_UNROLL
-  for (int i = 1; i < 10; i += 2) f2[i] = _mm256_add_epi64(a->v[i], a->v[i]);
-  SL_UNROLL
-  for (int j = 1; j < 10; j++) g19[j] = sl_fe4_times19(b->v[j]);
-  h[0] = _mm256_mul_epu32(a->v[0], b->v[0]);
-  h[1] = _mm256_mul_epu32(a->v[0], b->v[1]);
-  h[2] = _mm256_mul_epu32(a->v[0], b->v[2]);
-  h[3] = _mm256_mul_epu32(a->v[0], b->v[3]);
-  h[4] = _mm256_mul_epu32(a->v[0], b->v[4]);
-  h[5] = _mm256_mul_epu32(a->v[0], b->v[5]);
-  h[6] = _mm256_mul_epu32(a->v[0], b->v[6]);
-  h[7] = _mm256_mul_epu32(a->v[0], b->v[7]);
-  h[8] = _mm256_mul_epu32(a->v[0], b->v[8]);
-  h[9] = _mm256_mul_epu32(a->v[0], b->v[9]);
-  h[1] = _mm256_add_epi64(h[1], _mm256_mul_epu32(a->v[1], b->v[0]));
-  h[2] = _mm256_add_epi64(h[2], _mm256_mul_epu32(f2[1], b->v[1]));
-  h[3] = _mm256_add_epi64(h[3], _mm256_mul_epu32(a->v[1], b->v[2]));
-  h[4] = _mm256_add_epi64(h[4], _mm256_mul_epu32(f2[1], b->v[3]));
-  h[5] = _mm256_add_epi64(h[5], _mm256_mul_epu32(a->v[1], b->v[4]));
-  h[6] = _mm256_add_epi64(h[6], _mm256_mul_epu32(f2[1], b->v[5]));
-  h[7] = _mm256_add_epi64(h[7], _mm256_mul_epu32(a->v[1], b->v[6]));
-  h[8] = _mm256_add_epi64(h[8], _mm256_mul_epu32(f2[1], b->v[7]));
-  h[9] = _mm256_add_epi64(h[9], _mm256_mul_epu32(a->v[1], b->v[8]));
-  h[0] = _mm256_add_epi64(h[0], _mm256_mul_epu32(f2[1], g19[9]));
-  h[2] = _mm256_add_epi64(h[2], _mm256_mul_epu32(a->v[2], b->v[0]));
-  h[3] = _mm256_add_epi64(h[3], _mm256_mul_epu32(a->v[2], b->v[1]));
-  h[4] = _mm256_add_epi64(h[4], _mm256_mul_epu32(a->v[2], b->v[2]));
-  h[5] = _mm256_add_epi64(h[5], _mm256_mul_epu32(a->v[2], b->v[3]));
-  h[6] = _mm256_add_epi64(h[6], _mm256_mul_epu32(a->v[2], b->v[4]));
-  h[7] = _mm256_add_epi64(h[7], _mm256_mul_epu32(a->v[2], b->v[5]));
-  h[8] = _mm256_add_epi64(h[8], _mm256_mul_epu32(a->v[2], b->v[6]));
-  h[9] = _mm256_add_epi64(h[9], _mm256_mul_epu32(a->v[2], b->v[7]));
-  h[0] = _mm256_add_epi64(h[0], _mm256_mul_epu32(a->v[2], g19[8]));
-  h[1] = _mm256_add_epi64(h[1], _mm256_mul_epu32(a->v[2], g19[9]));
-  h[3] = _mm256_add_epi64(h[3], _mm256_mul_epu32(a->v[3], b->v[0]));
-  h[4] = _mm256_add_epi64(h[4], _mm256_mul_epu32(f2[3], b->v[1]));
-  h[5] = _mm256_add_epi64(h[5], _mm256_mul_epu32(a->v[3], b->v[2]));
-  h[6] = _mm256_add_epi64(h[6], _mm256_mul_epu32(f2[3], b->v[3]));
-  h[7] = _mm256_add_epi64(h[7], _mm256_mul_epu32(a->v[3], b->v[4]));
-  h[8] = _mm256_add_epi64(h[8], _mm256_mul_epu32(f2[3], b->v[5]));
-  h[9] = _mm256_add_epi64(h[9], _mm256_mul_epu32(a->v[3], b->v[6]));
-  h[0] = _mm256_add_epi64(h[0], _mm256_mul_epu32(f2[3], g19[7]));
-  h[1] = _mm256_add_epi64(h[1], _mm256_mul_epu32(a->v[3], g19[8]));
-  h[2] = _mm256_add_epi64(h[2], _mm256_mul_epu32(f2[3], g19[9]));
-  h[4] = _mm256_add_epi64(h[4], _mm256_mul_epu32(a->v[4], b->v[0]));
-  h[5] = _mm256_add_epi64(h[5], _mm256_mul_epu32(a->v[4], b->v[1]));
-  h[6] = _mm256_add_epi64(h[6], _mm256_mul_epu32(a->v[4], b->v[2]));
-  h[7] = _mm256_add_epi64(h[7], _mm256_mul_epu32(a->v[4], b->v[3]));
-  h[8] = _mm256_add_epi64(h[8], _mm256_mul_epu32(a->v[4], b->v[4]));
-  h[9] = _mm256_add_epi64(h[9], _mm256_mul_epu32(a->v[4], b->v[5]));
-  h[0] = _mm256_add_epi64(h[0], _mm256_mul_epu32(a->v[4], g19[6]));
-  h[1] = _mm256_add_epi64(h[1], _mm256_mul_epu32(a->v[4], g19[7]));
-  h[2] = _mm256_add_epi64(h[2], _mm256_mul_epu32(a->v[4], g19[8]));
-  h[3] = _mm256_add_epi64(h[3], _mm256_mul_epu32(a->v[4], g19[9]));
-  h[5] = _mm256_add_epi64(h[5], _mm256_mul_epu32(a->v[5], b->v[0]));
-  h[6] = _mm256_add_epi64(h[6], _mm256_mul_epu32(f2[5], b->v[1]));
-  h[7] = _mm256_add_epi64(h[7], _mm256_mul_epu32(a->v[5], b->v[2]));
-  h[8] = _mm256_add_epi64(h[8], _mm256_mul_epu32(f2[5], b->v[3]));
-  h[9] = _mm256_add_epi64(h[9], _mm256_mul_epu32(a->v[5], b->v[4]));
-  h[0] = _mm256_add_epi64(h[0], _mm256_mul_epu32(f2[5], g19[5]));
-  h[1] = _mm256_add_epi64(h[1], _mm256_mul_epu32(a->v[5], g19[6]));
-  h[2] = _mm256_add_epi64(h[2], _mm256_mul_epu32(f2[5], g19[7]));
-  h[3] = _mm256_add_epi64(h[3], _mm256_mul_epu32(a->v[5], g19[8]));
-  h[4] = _mm256_add_epi64(h[4], _mm256_mul_epu32(f2[5], g19[9]));
-  h[6] = _mm256_add_epi64(h[6], _mm256_mul_epu32(a->v[6], b->v[0]));
-  h[7] = _mm256_add_epi64(h[7], _mm256_mul_epu32(a->v[6], b->v[1]));
-  h[8] = _mm256_add_epi64(h[8], _mm256_mul_epu32(a->v[6], b->v[2]));
-  h[9] = _mm256_add_epi64(h[9], _mm256_mul_epu32(a->v[6], b->v[3]));
-  h[0] = _mm256_add_epi64(h[0], _mm256_mul_epu32(a->v[6], g19[4]));
-  h[1] = _mm256_add_epi64(h[1], _mm256_mul_epu32(a->v[6], g19[5]));
-  h[2] = _mm256_add_epi64(h[2], _mm256_mul_epu32(a->v[6], g19[6]));
-  h[3] = _mm256_add_epi64(h[3], _mm256_mul_epu32(a->v[6], g19[7]));
-  h[4] = _mm256_add_epi64(h[4], _mm256_mul_epu32(a->v[6], g19[8]));
-  h[5] = _mm256_add_epi64(h[5], _mm256_mul_epu32(a->v[6], g19[9]));
-  h[7] = _mm256_add_epi64(h[7], _mm256_mul_epu32(a->v[7], b->v[0]));
-  h[8] = _mm256_add_epi64(h[8], _mm256_mul_epu32(f2[7], b->v[1]));
-  h[9] = _mm256_add_epi64(h[9], _mm256_mul_epu32(a->v[7], b->v[2]));
-  h[0] = _mm256_add_epi64(h[0], _mm256_mul_epu32(f2[7], g19[3]));
-  h[1] = _mm256_add_epi64(h[1], _mm256_mul_epu32(a->v[7], g19[4]));
-  h[2] = _mm256_add_epi64(h[2], _mm256_mul_epu32(f2[7], g19[5]));
-  h[3] = _mm256_add_epi64(h[3], _mm256_mul_epu32(a->v[7], g19[6]));
-  h[4] = _mm256_add_epi64(h[4], _mm256_mul_epu32(f2[7], g19[7]));
-  h[5] = _mm256_add_epi64(h[5], _mm256_mul_epu32(a->v[7], g19[8]));
-  h[6] = _mm256_add_epi64(h[6], _mm256_mul_epu32(f2[7], g19[9]));
-  h[8] = _mm256_add_epi64(h[8], _mm256_mul_epu32(a->v[8], b->v[0]));
-  h[9] = _mm256_add_epi64(h[9], _mm256_mul_epu32(a->v[8], b->v[1]));
-  h[0] = _mm256_add_epi64(h[0], _mm256_mul_epu32(a->v[8], g19[2]));
-  h[1] = _mm256_add_epi64(h[1], _mm256_mul_epu32(a->v[8], g19[3]));
-  h[2] = _mm256_add_epi64(h[2], _mm256_mul_epu32(a->v[8], g19[4]));
-  h[3] = _mm256_add_epi64(h[3], _mm256_mul_epu32(a->v[8], g19[5]));
-  h[4] = _mm256_add_epi64(h[4], _mm256_mul_epu32(a->v[8], g19[6]));
-  h[5] = _mm256_add_epi64(h[5], _mm256_mul_epu32(a->v[8], g19[7]));
-  h[6] = _mm256_add_epi64(h[6], _mm256_mul_epu32(a->v[8], g19[8]));
-  h[7] = _mm256_add_epi64(h[7], _mm256_mul_epu32(a->v[8], g19[9]));
-  h[9] = _mm256_add_epi64(h[9], _mm256_mul_epu32(a->v[9], b->v[0]));
-  h[0] = _mm256_add_epi64(h[0], _mm256_mul_epu32(f2[9], g19[1]));
-  h[1] = _mm256_add_epi64(h[1], _mm256_mul_epu32(a->v[9], g19[2]));
-  h[2] = _mm256_add_epi64(h[2], _mm256_mul_epu32(f2[9], g19[3]));
-  h[3] = _mm256_add_epi64(h[3], _mm256_mul_epu32(a->v[9], g19[4]));
-  h[4] = _mm256_add_epi64(h[4], _mm256_mul_epu32(f2[9], g19[5]));
-  h[5] = _mm256_add_epi64(h[5], _mm256_mul_epu32(a->v[9], g19[6]));
-  h[6] = _mm256_add_epi64(h[6], _mm256_mul_epu32(f2[9], g19[7]));
-  h[7] = _mm256_add_epi64(h[7], _mm256_mul_epu32(a->v[9], g19[8]));
-  h[8] = _mm256_add_epi64(h[8], _mm256_mul_epu32(f2[9], g19[9]));
-  sl_fe4_carry_cols(r, h);
+  for (int j = 1; j < 10; j++) g.v[j] = sl_fe4_times19(b->v[j]);
+  __m256i h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, f;
+  f = a->v[0];
+  h0 = _mm256_mul_epu32(f, b->v[0]);
+  h1 = _mm256_mul_epu32(f, b->v[1]);
+  h2 = _mm256_mul_epu32(f, b->v[2]);
+  h3 = _mm256_mul_epu32(f, b->v[3]);
+  h4 = _mm256_mul_epu32(f, b->v[4]);
+  h5 = _mm256_mul_epu32(f, b->v[5]);
+  h6 = _mm256_mul_epu32(f, b->v[6]);
+  h7 = _mm256_mul_epu32(f, b->v[7]);
+  h8 = _mm256_mul_epu32(f, b->v[8]);
+  h9 = _mm256_mul_epu32(f, b->v[9]);
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  f = _mm256_add_epi64(a->v[1], a->v[1]); /* odd x odd weighs twice */
+  h1 = _mm256_add_epi64(h1, _mm256_mul_epu32(a->v[1], b->v[0]));
+  h2 = _mm256_add_epi64(h2, _mm256_mul_epu32(f, b->v[1]));
+  h3 = _mm256_add_epi64(h3, _mm256_mul_epu32(a->v[1], b->v[2]));
+  h4 = _mm256_add_epi64(h4, _mm256_mul_epu32(f, b->v[3]));
+  h5 = _mm256_add_epi64(h5, _mm256_mul_epu32(a->v[1], b->v[4]));
+  h6 = _mm256_add_epi64(h6, _mm256_mul_epu32(f, b->v[5]));
+  h7 = _mm256_add_epi64(h7, _mm256_mul_epu32(a->v[1], b->v[6]));
+  h8 = _mm256_add_epi64(h8, _mm256_mul_epu32(f, b->v[7]));
+  h9 = _mm256_add_epi64(h9, _mm256_mul_epu32(a->v[1], b->v[8]));
+  h0 = _mm256_add_epi64(h0, _mm256_mul_epu32(f, g.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  f = a->v[2];
+  h2 = _mm256_add_epi64(h2, _mm256_mul_epu32(f, b->v[0]));
+  h3 = _mm256_add_epi64(h3, _mm256_mul_epu32(f, b->v[1]));
+  h4 = _mm256_add_epi64(h4, _mm256_mul_epu32(f, b->v[2]));
+  h5 = _mm256_add_epi64(h5, _mm256_mul_epu32(f, b->v[3]));
+  h6 = _mm256_add_epi64(h6, _mm256_mul_epu32(f, b->v[4]));
+  h7 = _mm256_add_epi64(h7, _mm256_mul_epu32(f, b->v[5]));
+  h8 = _mm256_add_epi64(h8, _mm256_mul_epu32(f, b->v[6]));
+  h9 = _mm256_add_epi64(h9, _mm256_mul_epu32(f, b->v[7]));
+  h0 = _mm256_add_epi64(h0, _mm256_mul_epu32(f, g.v[8]));
+  h1 = _mm256_add_epi64(h1, _mm256_mul_epu32(f, g.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  f = _mm256_add_epi64(a->v[3], a->v[3]); /* odd x odd weighs twice */
+  h3 = _mm256_add_epi64(h3, _mm256_mul_epu32(a->v[3], b->v[0]));
+  h4 = _mm256_add_epi64(h4, _mm256_mul_epu32(f, b->v[1]));
+  h5 = _mm256_add_epi64(h5, _mm256_mul_epu32(a->v[3], b->v[2]));
+  h6 = _mm256_add_epi64(h6, _mm256_mul_epu32(f, b->v[3]));
+  h7 = _mm256_add_epi64(h7, _mm256_mul_epu32(a->v[3], b->v[4]));
+  h8 = _mm256_add_epi64(h8, _mm256_mul_epu32(f, b->v[5]));
+  h9 = _mm256_add_epi64(h9, _mm256_mul_epu32(a->v[3], b->v[6]));
+  h0 = _mm256_add_epi64(h0, _mm256_mul_epu32(f, g.v[7]));
+  h1 = _mm256_add_epi64(h1, _mm256_mul_epu32(a->v[3], g.v[8]));
+  h2 = _mm256_add_epi64(h2, _mm256_mul_epu32(f, g.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  f = a->v[4];
+  h4 = _mm256_add_epi64(h4, _mm256_mul_epu32(f, b->v[0]));
+  h5 = _mm256_add_epi64(h5, _mm256_mul_epu32(f, b->v[1]));
+  h6 = _mm256_add_epi64(h6, _mm256_mul_epu32(f, b->v[2]));
+  h7 = _mm256_add_epi64(h7, _mm256_mul_epu32(f, b->v[3]));
+  h8 = _mm256_add_epi64(h8, _mm256_mul_epu32(f, b->v[4]));
+  h9 = _mm256_add_epi64(h9, _mm256_mul_epu32(f, b->v[5]));
+  h0 = _mm256_add_epi64(h0, _mm256_mul_epu32(f, g.v[6]));
+  h1 = _mm256_add_epi64(h1, _mm256_mul_epu32(f, g.v[7]));
+  h2 = _mm256_add_epi64(h2, _mm256_mul_epu32(f, g.v[8]));
+  h3 = _mm256_add_epi64(h3, _mm256_mul_epu32(f, g.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  f = _mm256_add_epi64(a->v[5], a->v[5]); /* odd x odd weighs twice */
+  h5 = _mm256_add_epi64(h5, _mm256_mul_epu32(a->v[5], b->v[0]));
+  h6 = _mm256_add_epi64(h6, _mm256_mul_epu32(f, b->v[1]));
+  h7 = _mm256_add_epi64(h7, _mm256_mul_epu32(a->v[5], b->v[2]));
+  h8 = _mm256_add_epi64(h8, _mm256_mul_epu32(f, b->v[3]));
+  h9 = _mm256_add_epi64(h9, _mm256_mul_epu32(a->v[5], b->v[4]));
+  h0 = _mm256_add_epi64(h0, _mm256_mul_epu32(f, g.v[5]));
+  h1 = _mm256_add_epi64(h1, _mm256_mul_epu32(a->v[5], g.v[6]));
+  h2 = _mm256_add_epi64(h2, _mm256_mul_epu32(f, g.v[7]));
+  h3 = _mm256_add_epi64(h3, _mm256_mul_epu32(a->v[5], g.v[8]));
+  h4 = _mm256_add_epi64(h4, _mm256_mul_epu32(f, g.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  f = a->v[6];
+  h6 = _mm256_add_epi64(h6, _mm256_mul_epu32(f, b->v[0]));
+  h7 = _mm256_add_epi64(h7, _mm256_mul_epu32(f, b->v[1]));
+  h8 = _mm256_add_epi64(h8, _mm256_mul_epu32(f, b->v[2]));
+  h9 = _mm256_add_epi64(h9, _mm256_mul_epu32(f, b->v[3]));
+  h0 = _mm256_add_epi64(h0, _mm256_mul_epu32(f, g.v[4]));
+  h1 = _mm256_add_epi64(h1, _mm256_mul_epu32(f, g.v[5]));
+  h2 = _mm256_add_epi64(h2, _mm256_mul_epu32(f, g.v[6]));
+  h3 = _mm256_add_epi64(h3, _mm256_mul_epu32(f, g.v[7]));
+  h4 = _mm256_add_epi64(h4, _mm256_mul_epu32(f, g.v[8]));
+  h5 = _mm256_add_epi64(h5, _mm256_mul_epu32(f, g.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  f = _mm256_add_epi64(a->v[7], a->v[7]); /* odd x odd weighs twice */
+  h7 = _mm256_add_epi64(h7, _mm256_mul_epu32(a->v[7], b->v[0]));
+  h8 = _mm256_add_epi64(h8, _mm256_mul_epu32(f, b->v[1]));
+  h9 = _mm256_add_epi64(h9, _mm256_mul_epu32(a->v[7], b->v[2]));
+  h0 = _mm256_add_epi64(h0, _mm256_mul_epu32(f, g.v[3]));
+  h1 = _mm256_add_epi64(h1, _mm256_mul_epu32(a->v[7], g.v[4]));
+  h2 = _mm256_add_epi64(h2, _mm256_mul_epu32(f, g.v[5]));
+  h3 = _mm256_add_epi64(h3, _mm256_mul_epu32(a->v[7], g.v[6]));
+  h4 = _mm256_add_epi64(h4, _mm256_mul_epu32(f, g.v[7]));
+  h5 = _mm256_add_epi64(h5, _mm256_mul_epu32(a->v[7], g.v[8]));
+  h6 = _mm256_add_epi64(h6, _mm256_mul_epu32(f, g.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  f = a->v[8];
+  h8 = _mm256_add_epi64(h8, _mm256_mul_epu32(f, b->v[0]));
+  h9 = _mm256_add_epi64(h9, _mm256_mul_epu32(f, b->v[1]));
+  h0 = _mm256_add_epi64(h0, _mm256_mul_epu32(f, g.v[2]));
+  h1 = _mm256_add_epi64(h1, _mm256_mul_epu32(f, g.v[3]));
+  h2 = _mm256_add_epi64(h2, _mm256_mul_epu32(f, g.v[4]));
+  h3 = _mm256_add_epi64(h3, _mm256_mul_epu32(f, g.v[5]));
+  h4 = _mm256_add_epi64(h4, _mm256_mul_epu32(f, g.v[6]));
+  h5 = _mm256_add_epi64(h5, _mm256_mul_epu32(f, g.v[7]));
+  h6 = _mm256_add_epi64(h6, _mm256_mul_epu32(f, g.v[8]));
+  h7 = _mm256_add_epi64(h7, _mm256_mul_epu32(f, g.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  f = _mm256_add_epi64(a->v[9], a->v[9]); /* odd x odd weighs twice */
+  h9 = _mm256_add_epi64(h9, _mm256_mul_epu32(a->v[9], b->v[0]));
+  h0 = _mm256_add_epi64(h0, _mm256_mul_epu32(f, g.v[1]));
+  h1 = _mm256_add_epi64(h1, _mm256_mul_epu32(a->v[9], g.v[2]));
+  h2 = _mm256_add_epi64(h2, _mm256_mul_epu32(f, g.v[3]));
+  h3 = _mm256_add_epi64(h3, _mm256_mul_epu32(a->v[9], g.v[4]));
+  h4 = _mm256_add_epi64(h4, _mm256_mul_epu32(f, g.v[5]));
+  h5 = _mm256_add_epi64(h5, _mm256_mul_epu32(a->v[9], g.v[6]));
+  h6 = _mm256_add_epi64(h6, _mm256_mul_epu32(f, g.v[7]));
+  h7 = _mm256_add_epi64(h7, _mm256_mul_epu32(a->v[9], g.v[8]));
+  h8 = _mm256_add_epi64(h8, _mm256_mul_epu32(f, g.v[9]));
+  sl_fe4_carry_cols(r, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
 }
 
 /* r = a^2, per lane. a ready; r tight. Each cross product once, its
    factor 2 (and 2 again for two odd limbs) on the left, 19 on the right. */
 SL_AVX2_INLINE void sl_fe4_sq(sl_fe4_t *r, const sl_fe4_t *a) {
-  __m256i d2[10], d4[10], d19[10], h[10];
+  sl_fe4_t e; /* 19 a, limb by limb (e.v[5..9] used) */
   SL_UNROLL
-  for (int i = 0; i < 10; i++) d2[i] = _mm256_add_epi64(a->v[i], a->v[i]);
-  SL_UNROLL
-  for (int i = 1; i < 9; i += 2) d4[i] = _mm256_add_epi64(d2[i], d2[i]);
-  SL_UNROLL
-  for (int j = 5; j < 10; j++) d19[j] = sl_fe4_times19(a->v[j]);
-  h[0] = _mm256_mul_epu32(a->v[0], a->v[0]);
-  h[1] = _mm256_mul_epu32(d2[0], a->v[1]);
-  h[2] = _mm256_mul_epu32(d2[0], a->v[2]);
-  h[3] = _mm256_mul_epu32(d2[0], a->v[3]);
-  h[4] = _mm256_mul_epu32(d2[0], a->v[4]);
-  h[5] = _mm256_mul_epu32(d2[0], a->v[5]);
-  h[6] = _mm256_mul_epu32(d2[0], a->v[6]);
-  h[7] = _mm256_mul_epu32(d2[0], a->v[7]);
-  h[8] = _mm256_mul_epu32(d2[0], a->v[8]);
-  h[9] = _mm256_mul_epu32(d2[0], a->v[9]);
-  h[2] = _mm256_add_epi64(h[2], _mm256_mul_epu32(d2[1], a->v[1]));
-  h[3] = _mm256_add_epi64(h[3], _mm256_mul_epu32(d2[1], a->v[2]));
-  h[4] = _mm256_add_epi64(h[4], _mm256_mul_epu32(d4[1], a->v[3]));
-  h[5] = _mm256_add_epi64(h[5], _mm256_mul_epu32(d2[1], a->v[4]));
-  h[6] = _mm256_add_epi64(h[6], _mm256_mul_epu32(d4[1], a->v[5]));
-  h[7] = _mm256_add_epi64(h[7], _mm256_mul_epu32(d2[1], a->v[6]));
-  h[8] = _mm256_add_epi64(h[8], _mm256_mul_epu32(d4[1], a->v[7]));
-  h[9] = _mm256_add_epi64(h[9], _mm256_mul_epu32(d2[1], a->v[8]));
-  h[0] = _mm256_add_epi64(h[0], _mm256_mul_epu32(d4[1], d19[9]));
-  h[4] = _mm256_add_epi64(h[4], _mm256_mul_epu32(a->v[2], a->v[2]));
-  h[5] = _mm256_add_epi64(h[5], _mm256_mul_epu32(d2[2], a->v[3]));
-  h[6] = _mm256_add_epi64(h[6], _mm256_mul_epu32(d2[2], a->v[4]));
-  h[7] = _mm256_add_epi64(h[7], _mm256_mul_epu32(d2[2], a->v[5]));
-  h[8] = _mm256_add_epi64(h[8], _mm256_mul_epu32(d2[2], a->v[6]));
-  h[9] = _mm256_add_epi64(h[9], _mm256_mul_epu32(d2[2], a->v[7]));
-  h[0] = _mm256_add_epi64(h[0], _mm256_mul_epu32(d2[2], d19[8]));
-  h[1] = _mm256_add_epi64(h[1], _mm256_mul_epu32(d2[2], d19[9]));
-  h[6] = _mm256_add_epi64(h[6], _mm256_mul_epu32(d2[3], a->v[3]));
-  h[7] = _mm256_add_epi64(h[7], _mm256_mul_epu32(d2[3], a->v[4]));
-  h[8] = _mm256_add_epi64(h[8], _mm256_mul_epu32(d4[3], a->v[5]));
-  h[9] = _mm256_add_epi64(h[9], _mm256_mul_epu32(d2[3], a->v[6]));
-  h[0] = _mm256_add_epi64(h[0], _mm256_mul_epu32(d4[3], d19[7]));
-  h[1] = _mm256_add_epi64(h[1], _mm256_mul_epu32(d2[3], d19[8]));
-  h[2] = _mm256_add_epi64(h[2], _mm256_mul_epu32(d4[3], d19[9]));
-  h[8] = _mm256_add_epi64(h[8], _mm256_mul_epu32(a->v[4], a->v[4]));
-  h[9] = _mm256_add_epi64(h[9], _mm256_mul_epu32(d2[4], a->v[5]));
-  h[0] = _mm256_add_epi64(h[0], _mm256_mul_epu32(d2[4], d19[6]));
-  h[1] = _mm256_add_epi64(h[1], _mm256_mul_epu32(d2[4], d19[7]));
-  h[2] = _mm256_add_epi64(h[2], _mm256_mul_epu32(d2[4], d19[8]));
-  h[3] = _mm256_add_epi64(h[3], _mm256_mul_epu32(d2[4], d19[9]));
-  h[0] = _mm256_add_epi64(h[0], _mm256_mul_epu32(d2[5], d19[5]));
-  h[1] = _mm256_add_epi64(h[1], _mm256_mul_epu32(d2[5], d19[6]));
-  h[2] = _mm256_add_epi64(h[2], _mm256_mul_epu32(d4[5], d19[7]));
-  h[3] = _mm256_add_epi64(h[3], _mm256_mul_epu32(d2[5], d19[8]));
-  h[4] = _mm256_add_epi64(h[4], _mm256_mul_epu32(d4[5], d19[9]));
-  h[2] = _mm256_add_epi64(h[2], _mm256_mul_epu32(a->v[6], d19[6]));
-  h[3] = _mm256_add_epi64(h[3], _mm256_mul_epu32(d2[6], d19[7]));
-  h[4] = _mm256_add_epi64(h[4], _mm256_mul_epu32(d2[6], d19[8]));
-  h[5] = _mm256_add_epi64(h[5], _mm256_mul_epu32(d2[6], d19[9]));
-  h[4] = _mm256_add_epi64(h[4], _mm256_mul_epu32(d2[7], d19[7]));
-  h[5] = _mm256_add_epi64(h[5], _mm256_mul_epu32(d2[7], d19[8]));
-  h[6] = _mm256_add_epi64(h[6], _mm256_mul_epu32(d4[7], d19[9]));
-  h[6] = _mm256_add_epi64(h[6], _mm256_mul_epu32(a->v[8], d19[8]));
-  h[7] = _mm256_add_epi64(h[7], _mm256_mul_epu32(d2[8], d19[9]));
-  h[8] = _mm256_add_epi64(h[8], _mm256_mul_epu32(d2[9], d19[9]));
-  sl_fe4_carry_cols(r, h);
+  for (int j = 5; j < 10; j++) e.v[j] = sl_fe4_times19(a->v[j]);
+  __m256i h0, h1, h2, h3, h4, h5, h6, h7, h8, h9, d2, d4;
+  d2 = _mm256_add_epi64(a->v[0], a->v[0]);
+  h0 = _mm256_mul_epu32(a->v[0], a->v[0]);
+  h1 = _mm256_mul_epu32(d2, a->v[1]);
+  h2 = _mm256_mul_epu32(d2, a->v[2]);
+  h3 = _mm256_mul_epu32(d2, a->v[3]);
+  h4 = _mm256_mul_epu32(d2, a->v[4]);
+  h5 = _mm256_mul_epu32(d2, a->v[5]);
+  h6 = _mm256_mul_epu32(d2, a->v[6]);
+  h7 = _mm256_mul_epu32(d2, a->v[7]);
+  h8 = _mm256_mul_epu32(d2, a->v[8]);
+  h9 = _mm256_mul_epu32(d2, a->v[9]);
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  d2 = _mm256_add_epi64(a->v[1], a->v[1]);
+  d4 = _mm256_add_epi64(d2, d2);
+  h2 = _mm256_add_epi64(h2, _mm256_mul_epu32(d2, a->v[1]));
+  h3 = _mm256_add_epi64(h3, _mm256_mul_epu32(d2, a->v[2]));
+  h4 = _mm256_add_epi64(h4, _mm256_mul_epu32(d4, a->v[3]));
+  h5 = _mm256_add_epi64(h5, _mm256_mul_epu32(d2, a->v[4]));
+  h6 = _mm256_add_epi64(h6, _mm256_mul_epu32(d4, a->v[5]));
+  h7 = _mm256_add_epi64(h7, _mm256_mul_epu32(d2, a->v[6]));
+  h8 = _mm256_add_epi64(h8, _mm256_mul_epu32(d4, a->v[7]));
+  h9 = _mm256_add_epi64(h9, _mm256_mul_epu32(d2, a->v[8]));
+  h0 = _mm256_add_epi64(h0, _mm256_mul_epu32(d4, e.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  d2 = _mm256_add_epi64(a->v[2], a->v[2]);
+  h4 = _mm256_add_epi64(h4, _mm256_mul_epu32(a->v[2], a->v[2]));
+  h5 = _mm256_add_epi64(h5, _mm256_mul_epu32(d2, a->v[3]));
+  h6 = _mm256_add_epi64(h6, _mm256_mul_epu32(d2, a->v[4]));
+  h7 = _mm256_add_epi64(h7, _mm256_mul_epu32(d2, a->v[5]));
+  h8 = _mm256_add_epi64(h8, _mm256_mul_epu32(d2, a->v[6]));
+  h9 = _mm256_add_epi64(h9, _mm256_mul_epu32(d2, a->v[7]));
+  h0 = _mm256_add_epi64(h0, _mm256_mul_epu32(d2, e.v[8]));
+  h1 = _mm256_add_epi64(h1, _mm256_mul_epu32(d2, e.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  d2 = _mm256_add_epi64(a->v[3], a->v[3]);
+  d4 = _mm256_add_epi64(d2, d2);
+  h6 = _mm256_add_epi64(h6, _mm256_mul_epu32(d2, a->v[3]));
+  h7 = _mm256_add_epi64(h7, _mm256_mul_epu32(d2, a->v[4]));
+  h8 = _mm256_add_epi64(h8, _mm256_mul_epu32(d4, a->v[5]));
+  h9 = _mm256_add_epi64(h9, _mm256_mul_epu32(d2, a->v[6]));
+  h0 = _mm256_add_epi64(h0, _mm256_mul_epu32(d4, e.v[7]));
+  h1 = _mm256_add_epi64(h1, _mm256_mul_epu32(d2, e.v[8]));
+  h2 = _mm256_add_epi64(h2, _mm256_mul_epu32(d4, e.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  d2 = _mm256_add_epi64(a->v[4], a->v[4]);
+  h8 = _mm256_add_epi64(h8, _mm256_mul_epu32(a->v[4], a->v[4]));
+  h9 = _mm256_add_epi64(h9, _mm256_mul_epu32(d2, a->v[5]));
+  h0 = _mm256_add_epi64(h0, _mm256_mul_epu32(d2, e.v[6]));
+  h1 = _mm256_add_epi64(h1, _mm256_mul_epu32(d2, e.v[7]));
+  h2 = _mm256_add_epi64(h2, _mm256_mul_epu32(d2, e.v[8]));
+  h3 = _mm256_add_epi64(h3, _mm256_mul_epu32(d2, e.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  d2 = _mm256_add_epi64(a->v[5], a->v[5]);
+  d4 = _mm256_add_epi64(d2, d2);
+  h0 = _mm256_add_epi64(h0, _mm256_mul_epu32(d2, e.v[5]));
+  h1 = _mm256_add_epi64(h1, _mm256_mul_epu32(d2, e.v[6]));
+  h2 = _mm256_add_epi64(h2, _mm256_mul_epu32(d4, e.v[7]));
+  h3 = _mm256_add_epi64(h3, _mm256_mul_epu32(d2, e.v[8]));
+  h4 = _mm256_add_epi64(h4, _mm256_mul_epu32(d4, e.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  d2 = _mm256_add_epi64(a->v[6], a->v[6]);
+  h2 = _mm256_add_epi64(h2, _mm256_mul_epu32(a->v[6], e.v[6]));
+  h3 = _mm256_add_epi64(h3, _mm256_mul_epu32(d2, e.v[7]));
+  h4 = _mm256_add_epi64(h4, _mm256_mul_epu32(d2, e.v[8]));
+  h5 = _mm256_add_epi64(h5, _mm256_mul_epu32(d2, e.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  d2 = _mm256_add_epi64(a->v[7], a->v[7]);
+  d4 = _mm256_add_epi64(d2, d2);
+  h4 = _mm256_add_epi64(h4, _mm256_mul_epu32(d2, e.v[7]));
+  h5 = _mm256_add_epi64(h5, _mm256_mul_epu32(d2, e.v[8]));
+  h6 = _mm256_add_epi64(h6, _mm256_mul_epu32(d4, e.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  d2 = _mm256_add_epi64(a->v[8], a->v[8]);
+  h6 = _mm256_add_epi64(h6, _mm256_mul_epu32(a->v[8], e.v[8]));
+  h7 = _mm256_add_epi64(h7, _mm256_mul_epu32(d2, e.v[9]));
+  SL_FE4_ROW(h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
+  d2 = _mm256_add_epi64(a->v[9], a->v[9]);
+  d4 = _mm256_add_epi64(d2, d2);
+  h8 = _mm256_add_epi64(h8, _mm256_mul_epu32(d2, e.v[9]));
+  sl_fe4_carry_cols(r, h0, h1, h2, h3, h4, h5, h6, h7, h8, h9);
 }
 
 /* As fe_avx512.h: per-lane invert and pow22523 (fe.c's chain), the

@@ -18,7 +18,7 @@ static const struct {
 } BACKENDS[SL_ED25519_BACKEND_CNT] = {
     [SL_ED25519_LIBSODIUM] = {"libsodium", 1, 1},
     [SL_ED25519_REF] = {"ref", 1, 1},
-    [SL_ED25519_AVX2] = {"avx2", SL_VERIFY_AVX2_LANES, 2},
+    [SL_ED25519_AVX2] = {"avx2", SL_VERIFY_AVX2_LANES, 3},
     [SL_ED25519_AVX512] = {"avx512", SL_VERIFY_AVX512_LANES, 2},
 };
 

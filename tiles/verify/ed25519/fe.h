@@ -66,6 +66,7 @@ void sl_fe_pow22523(sl_fe_t *r, const sl_fe_t *a);
 int sl_fe_iszero(const sl_fe_t *a);
 int sl_fe_isneg(const sl_fe_t *a);
 
+/* r = small (< 2^51). */
 static inline void sl_fe_set(sl_fe_t *r, uint64_t small) {
   *r = (sl_fe_t){{small, 0, 0, 0, 0}};
 }

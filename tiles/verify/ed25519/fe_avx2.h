@@ -37,7 +37,8 @@ typedef struct {
   __m256i v[10];
 } sl_fe4_t;
 
-/* The radix-2^25.5 limbs of a tight radix-2^51 element (plain C). */
+/* The radix-2^25.5 limbs of a radix-2^51 element (any limbs below 2^63;
+   plain C, safe on any CPU): tight, even limbs < 2^26, odd < 2^25 + 2^13. */
 static inline void sl_fe4_split(uint32_t out[10], const sl_fe_t *a) {
   sl_fe_t t = *a;
   sl_fe_carry(&t);
@@ -62,6 +63,8 @@ SL_AVX2_INLINE __m256i sl_fe4_times19(__m256i x) {
   return _mm256_add_epi64(_mm256_add_epi64(x, _mm256_slli_epi64(x, 1)), _mm256_slli_epi64(x, 4));
 }
 
+/* Limb i's mask (2^26 - 1 even, 2^25 - 1 odd) and limb i's carry out
+   (x >> 26 or x >> 25), in every lane. */
 SL_AVX2_INLINE __m256i sl_fe4_mask(int i) {
   return _mm256_set1_epi64x((i & 1) ? (1 << 25) - 1 : (1 << 26) - 1);
 }
@@ -128,6 +131,7 @@ SL_AVX2_INLINE void sl_fe4_sub(sl_fe4_t *r, const sl_fe4_t *a, const sl_fe4_t *b
   sl_fe4_sub_bias(r, a, b, 2);
 }
 
+/* Sum and difference carried: tight out. */
 SL_AVX2_INLINE void sl_fe4_addc(sl_fe4_t *r, const sl_fe4_t *a, const sl_fe4_t *b) {
   sl_fe4_add(r, a, b);
   sl_fe4_carry(r);

@@ -33,6 +33,7 @@ typedef struct {
   __m512i v[5];
 } sl_fe8_t;
 
+/* 2^51 - 1 in every lane. */
 SL_AVX512_INLINE __m512i sl_fe8_mask51(void) {
   return _mm512_set1_epi64((long long)SL_FE_MASK);
 }

@@ -75,8 +75,14 @@ int sl_ge_frombytes(sl_ge_p3 *r, const uint8_t s[32]);
    in bit 255), the form libsodium compares against a signature's R. */
 void sl_ge_tobytes(uint8_t s[32], const sl_ge_p2 *p);
 
+/* r = the identity (0, 1). */
 void sl_ge_p3_0(sl_ge_p3 *r);
+
+/* r = -p: (-X, Y, Z, -T). */
 void sl_ge_p3_neg(sl_ge_p3 *r, const sl_ge_p3 *p);
+
+/* Changes of coordinates, same point: p3 -> p2 drops T; p3 -> cached
+   costs one multiplication (2dT); p1p1 -> p2 three, p1p1 -> p3 four. */
 void sl_ge_p3_to_p2(sl_ge_p2 *r, const sl_ge_p3 *p);
 void sl_ge_p3_to_cached(sl_ge_cached *r, const sl_ge_p3 *p);
 void sl_ge_p1p1_to_p2(sl_ge_p2 *r, const sl_ge_p1p1 *p);

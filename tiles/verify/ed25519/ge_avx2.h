@@ -31,6 +31,7 @@ typedef struct {
 SL_AVX2 void sl_ge4_p1p1_0(sl_ge4_p1p1 *r);
 SL_AVX2 void sl_ge4_cached_0(sl_ge4_cached *r);
 
+/* ge.h's changes of coordinates, per lane. */
 SL_AVX2 void sl_ge4_p1p1_to_p2(sl_ge4_p2 *r, const sl_ge4_p1p1 *p);
 SL_AVX2 void sl_ge4_p1p1_to_p3(sl_ge4_p3 *r, const sl_ge4_p1p1 *p);
 SL_AVX2 void sl_ge4_p3_to_cached(sl_ge4_cached *r, const sl_ge4_p3 *p);

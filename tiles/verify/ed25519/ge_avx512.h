@@ -34,6 +34,7 @@ typedef struct {
 SL_AVX512 void sl_ge8_p1p1_0(sl_ge8_p1p1 *r);
 SL_AVX512 void sl_ge8_cached_0(sl_ge8_cached *r);
 
+/* ge.h's changes of coordinates, per lane. */
 SL_AVX512 void sl_ge8_p1p1_to_p2(sl_ge8_p2 *r, const sl_ge8_p1p1 *p);
 SL_AVX512 void sl_ge8_p1p1_to_p3(sl_ge8_p3 *r, const sl_ge8_p1p1 *p);
 SL_AVX512 void sl_ge8_p3_to_cached(sl_ge8_cached *r, const sl_ge8_p3 *p);

@@ -42,7 +42,7 @@ FUZZ_TARGETS :=
 BENCH_PROGS :=
 BPF_OBJS :=
 
-include $(sort $(wildcard */*.mk */*/*.mk))
+include $(sort $(wildcard */*.mk */*/*.mk */*/*/*.mk))
 
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(filter %.c,$(LIB_SRCS))) \
             $(patsubst %.S,$(BUILD)/%.o,$(filter %.S,$(LIB_SRCS)))

@@ -156,6 +156,15 @@ static int check_listen(sl_config_t *c, const char *s, char *why, size_t sz) {
   return -1;
 }
 
+static int check_ed25519(sl_config_t *c, const char *s, char *why, size_t sz) {
+  (void)c;
+  static const char *const names[] = {"auto", "libsodium", "avx2", "avx512"};
+  for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+    if (!strcmp(s, names[i])) return 0;
+  snprintf(why, sz, "\"%s\" is not one of \"auto\", \"libsodium\", \"avx2\", \"avx512\"", s);
+  return -1;
+}
+
 /* ---- the keys ---- */
 
 #define F(field) offsetof(sl_config_t, field), sizeof(((sl_config_t *)0)->field)
@@ -187,6 +196,7 @@ static const cfgkey_t KEYS[] = {
     {"shmem", "require_hugepages", K_BOOL, F(shmem.require_hugepages), 0, 0, 0, NULL, NULL, NULL},
     {"shmem", "ring_depth", K_U32, F(shmem.ring_depth), 64, 1u << 20, 1, NULL, NULL, NULL},
     {"verify", "dedup_cache_size", K_U32, F(verify.dedup_cache_size), 1024, 1u << 26, 1, NULL, NULL, NULL},
+    {"verify", "ed25519", K_STR, F(verify.ed25519), .check = check_ed25519},
     {"sink", "pcap", K_STR, F(sink.pcap), .check = NULL},
     {"sink", "pcap_max_mb", K_U32, F(sink.pcap_max_mb), 0, 1000000, 0, NULL, NULL, NULL},
     {"sink", "pcap_max_files", K_U32, F(sink.pcap_max_files), 0, 1000000, 0, NULL, NULL, NULL},

@@ -54,6 +54,8 @@ typedef struct {
 
   struct {
     uint32_t dedup_cache_size; /* power of two, 1024..(1<<26) */
+    char ed25519[16];          /* "auto" | "libsodium" | "avx2" | "avx512", as written: tiles/verify
+                                  resolves it against the CPU (sl_ed25519_select) */
   } verify;
 
   struct {

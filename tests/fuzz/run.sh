@@ -36,6 +36,19 @@ for bin in "${bins[@]}"; do
       # Six real mainnet-shaped transactions: the parser's deepest paths.
       [ -d "$SLUICE_SHARED/vectors/solana-txn" ] && seeds+=("$SLUICE_SHARED/vectors/solana-txn")
       ;;
+    ed25519)
+      # The 396 strict-ed25519 edge cases, one input each: flags 0, then
+      # the 96-byte record (sig, pk), then their message "Zcash".
+      for f in "$SLUICE_SHARED"/vectors/ed25519/malleability_should_*.bin; do
+        [ -f "$f" ] || continue
+        n=$(($(stat -c %s "$f") / 96))
+        for ((i = 0; i < n; i++)); do
+          out=$corpus/seed-$(basename "$f" .bin)-$i
+          [ -f "$out" ] && continue
+          { printf '\0'; dd if="$f" bs=96 skip=$i count=1 status=none; printf 'Zcash'; } >"$out"
+        done
+      done
+      ;;
   esac
   echo "=== fuzz_$name: ${secs} s"
   log=build/fuzz/fuzz_$name.log

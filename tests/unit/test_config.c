@@ -50,6 +50,7 @@ START_TEST(defaults_load_without_a_file) {
   ck_assert_int_eq(cfg.shmem.require_hugepages, 0);
   ck_assert_uint_eq(cfg.shmem.ring_depth, 16384);
   ck_assert_uint_eq(cfg.verify.dedup_cache_size, 1048576);
+  ck_assert_str_eq(cfg.verify.ed25519, "auto");
   ck_assert_str_eq(cfg.sink.pcap, "");
   ck_assert_int_eq(cfg.log.level, SL_LOG_INFO);
   ck_assert_str_eq(cfg.log.file, "");
@@ -198,6 +199,17 @@ START_TEST(frame_size_must_be_2048_or_4096) {
   expect_error("[net]\nframe_size = 3072\n", "t.toml:2:14: net.frame_size: 3072 is not allowed (2048 or 4096)");
   expect_ok("[net]\nframe_size = 4096\n");
   ck_assert_uint_eq(cfg.net.frame_size, 4096);
+}
+END_TEST
+
+START_TEST(ed25519_backend_is_one_of_four_names_kept_as_written) {
+  expect_ok("[verify]\ned25519 = \"avx2\"\n");
+  ck_assert_str_eq(cfg.verify.ed25519, "avx2");
+  expect_ok("[verify]\ned25519 = \"libsodium\"\n");
+  ck_assert_str_eq(cfg.verify.ed25519, "libsodium");
+  expect_error("[verify]\ned25519 = \"ref\"\n",
+               "t.toml:2:11: verify.ed25519: \"ref\" is not one of \"auto\", \"libsodium\", \"avx2\", \"avx512\"");
+  expect_error("[verify]\ned25519 = 2\n", "t.toml:2:11: verify.ed25519: expected a string, got integer");
 }
 END_TEST
 
@@ -430,6 +442,7 @@ int main(void) {
   tcase_add_test(tc, tile_counts_must_be_1_to_64);
   tcase_add_test(tc, frame_size_must_be_2048_or_4096);
   tcase_add_test(tc, enum_strings_list_the_allowed_ones);
+  tcase_add_test(tc, ed25519_backend_is_one_of_four_names_kept_as_written);
   tcase_add_test(tc, bind_address_must_be_a_dotted_quad);
   tcase_add_test(tc, page_size_must_be_2M_or_1G);
   tcase_add_test(tc, name_must_use_safe_characters);

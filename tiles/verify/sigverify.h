@@ -4,35 +4,57 @@
    Strict means what Agave's ed25519-dalek verify_strict accepts: s < L,
    canonical encodings, no small-order R or public key, the cofactorless
    equation. libsodium's crypto_sign_verify_detached agrees with it on every
-   edge case in vectors/ed25519 (the tests check this). Signatures are
-   verified one at a time: batch or cofactored verification accepts
-   signatures the cluster rejects, and a validator that accepts them forks. */
+   edge case in vectors/ed25519 (the tests check this), and every backend
+   of tiles/verify/ed25519 returns libsodium's verdict. Signatures are
+   verified one at a time, each on its own (several at once only in the
+   independent lanes of a vector backend): batch or cofactored verification
+   accepts signatures the cluster rejects, and a validator that accepts them
+   forks. The backend is per process (one verify tile per process). */
 #ifndef SL_TILES_VERIFY_SIGVERIFY_H
 #define SL_TILES_VERIFY_SIGVERIFY_H
 
 #include <stdint.h>
 
+#include "tiles/verify/ed25519/ed25519.h"
 #include "tiles/verify/txn.h"
 #include "util/err.h"
 
-/* sl_sigverify_init initializes libsodium (picks its fastest code paths).
-   Call once per process before sl_sigverify_txn; calling it again is
-   harmless. Returns 0, or -1 with err set if libsodium cannot start. */
+/* sl_sigverify_init initializes libsodium and the ed25519 tables and
+   selects the backend "auto" (the fastest this CPU runs). Call once per
+   process before sl_sigverify_txn; calling it again is harmless (and
+   selects "auto" again). Returns 0, or -1 with err set if libsodium cannot
+   start. */
 int sl_sigverify_init(sl_err_t *err);
+
+/* sl_sigverify_select picks the backend by its configured name ([verify]
+   ed25519: "auto", "libsodium", "avx2", "avx512"; "ref" for the tests).
+   Call after sl_sigverify_init. Returns 0, or -1 with err set (and the
+   backend unchanged) if the name is unknown or this CPU cannot run it. */
+int sl_sigverify_select(const char *name, sl_err_t *err);
+
+/* sl_sigverify_backend: the backend this process verifies with. */
+sl_ed25519_backend_t sl_sigverify_backend(void);
 
 /* sl_sigverify_one checks one signature: sig (64 bytes) by public key pk
    (32 bytes) over msg[0..msg_sz). Returns 0 if it verifies, -1 if not
    (including a non-canonical or small-order key or R, and s >= L). The
-   single primitive every check in sluice goes through, so the edge-case
-   tests cover exactly what the tile runs. */
+   single-signature primitive every check in sluice goes through, so the
+   edge-case tests cover exactly what the tile runs. */
 int sl_sigverify_one(const uint8_t *sig, const uint8_t *msg, uint32_t msg_sz, const uint8_t *pk);
 
+/* sl_sigverify_many checks n independent signatures at once (the lanes of
+   the backend), out[i] = 0 or -1, each sl_sigverify_one's verdict on item
+   i. No allocation, no syscall. */
+void sl_sigverify_many(const sl_ed25519_item_t *items, uint32_t n, int *out);
+
 /* sl_sigverify_txn checks signature i against static key i over the
-   message bytes buf[t->msg_off .. t->msg_off + t->msg_sz), for i in order
-   0..t->sig_cnt-1, stopping at the first failure. Assumes sl_txn_parse
-   accepted buf with t (so every signature has its key) and that
-   sl_sigverify_init succeeded. Returns 0 if all signatures pass, else
-   -1 - i where i is the first failing index (so -1 means signature 0).
+   message bytes buf[t->msg_off .. t->msg_off + t->msg_sz), for i in
+   0..t->sig_cnt-1: in order, stopping at the first failure, on a
+   one-lane backend; all at once through sl_sigverify_many on a vector
+   backend (the same verdict). Assumes
+   sl_txn_parse accepted buf with t (so every signature has its key) and
+   that sl_sigverify_init succeeded. Returns 0 if all signatures pass, else
+   -1 - i where i is the lowest failing index (so -1 means signature 0).
    No allocation, no syscall. */
 int sl_sigverify_txn(const uint8_t *buf, const sl_txn_t *t);
 

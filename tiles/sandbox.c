@@ -32,6 +32,7 @@ extern char **environ;
 #define LL_CREATE_RULESET_VERSION (1u << 0)
 #define LL_RULE_PATH_BENEATH 1
 #define LL_FS_WRITE_FILE (1ull << 1)
+#define LL_FS_REMOVE_FILE (1ull << 5)
 #define LL_FS_MAKE_REG (1ull << 8)
 #define LL_FS_ABI1 ((1ull << 13) - 1) /* EXECUTE .. MAKE_SYM */
 #define LL_FS_REFER (1ull << 13)      /* ABI 2 */
@@ -563,7 +564,10 @@ static int landlock_prepare(const sl_sandbox_t *sb, const char *tile, int *rs, s
     return sl_err_set(err, "tile %s: sandbox: Landlock ABI %d: landlock_create_ruleset: %s", tile,
                       abi, strerror(errno));
   if (sb->landlock_dir_fd >= 0) {
-    ll_path_beneath_t pb = {LL_FS_MAKE_REG | LL_FS_WRITE_FILE, sb->landlock_dir_fd};
+    /* Create and write files there; rename one within it and remove one
+       (rotation, pcap_max_files): a rename needs MAKE_REG and REMOVE_FILE. */
+    ll_path_beneath_t pb = {LL_FS_MAKE_REG | LL_FS_WRITE_FILE | LL_FS_REMOVE_FILE,
+                            sb->landlock_dir_fd};
     if (syscall(SYS_landlock_add_rule, fd, LL_RULE_PATH_BENEATH, &pb, 0)) {
       int e = errno;
       close(fd);

@@ -97,8 +97,8 @@ typedef struct {
      A kernel without Landlock is logged once, not an error. */
   int landlock;
   /* -1, or a directory descriptor (O_PATH is enough; also on fds[]) under
-     which the tile may still create and write regular files (the sink's pcap
-     rotation). Needs landlock = 1 and a kernel with Landlock: without it,
+     which the tile may still create, write, rename (within it) and remove
+     regular files (the sink's pcap rotation and pcap_max_files). Needs landlock = 1 and a kernel with Landlock: without it,
      that directory is reachable through the descriptor unrestricted. */
   int landlock_dir_fd;
   const sl_sandbox_rule_t *rules; /* the seccomp allow-list (never SYS_reboot) */

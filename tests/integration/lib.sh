@@ -10,6 +10,11 @@ FAIL=0
 PIDS=()
 NETNS=()
 TMP=$(mktemp -d /tmp/sluice-$SUITE.XXXXXX)
+# CAP: where an instance may write its capture. The tiles run as another
+# user (nobody, when root starts them), so it is world-writable and sticky,
+# and TMP (private otherwise) lets that user reach it without listing it.
+CAP=$TMP/cap
+mkdir -m 1777 "$CAP" && chmod 711 "$TMP"
 
 ok() { PASS=$((PASS + 1)); echo "ok - $*"; }
 not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $*"; }

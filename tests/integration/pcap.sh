@@ -9,9 +9,6 @@ SUITE=pcap
 . "$(dirname "$0")/lib.sh"
 
 PORT=$((20000 + $$ % 20000))
-CAP=$TMP/cap
-mkdir -p "$CAP"
-chmod 711 "$TMP"; chmod 1777 "$CAP" # the tiles' user must reach and write there
 
 # run NAME CONFIG COUNT: one instance, COUNT generated transactions, SIGTERM;
 # sets TXNS to what the sink counted and RUN_EXIT to the exit status.

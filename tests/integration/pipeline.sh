@@ -45,12 +45,12 @@ run_mix() {
 
 # 1. One tile of each kind, pcap on.
 N1=$(uniq_name one)
-write_config "$TMP/one.toml" "$N1" "$PORT" "sink.pcap = \"$TMP/one.pcap\""
+write_config "$TMP/one.toml" "$N1" "$PORT" "sink.pcap = \"$CAP/one.pcap\""
 run_mix "$N1" "$TMP/one.toml" 3000 3000 "1 net, 1 verify"
-eq "pcap holds exactly the verified transactions" "$LAST_VALID" "$(pcap_count "$TMP/one.pcap")"
+eq "pcap holds exactly the verified transactions" "$LAST_VALID" "$(pcap_count "$CAP/one.pcap")"
 # Every pcap record is a UDP datagram to our port (readable by tcpdump).
 eq "pcap records are UDP to port $PORT" "$LAST_VALID" \
-  "$(tcpdump -nr "$TMP/one.pcap" "udp dst port $PORT" 2>/dev/null | wc -l)"
+  "$(tcpdump -nr "$CAP/one.pcap" "udp dst port $PORT" 2>/dev/null | wc -l)"
 
 # 2. Two net tiles (SO_REUSEPORT) and two verify tiles: same exact accounting,
 #    duplicates caught whichever net tile they came through.
@@ -76,7 +76,7 @@ kill -TERM "$first"; wait_gone "$first" 20
 # 4. SIGTERM under load: exit 0 and nothing verified is lost (every verified
 #    transaction reached the sink and the pcap).
 N4=$(uniq_name drain)
-write_config "$TMP/drain.toml" "$N4" "$PORT" "sink.pcap = \"$TMP/drain.pcap\""
+write_config "$TMP/drain.toml" "$N4" "$PORT" "sink.pcap = \"$CAP/drain.pcap\""
 start_instance "$TMP/drain.toml" "$TMP/drain.log"
 drain_pid=$INST_PID
 if wait_running "$N4" 20; then
@@ -94,7 +94,7 @@ if wait_running "$N4" 20; then
   txns=$(sed -n 's/.*sink: txns \([0-9]*\).*/\1/p' "$TMP/drain.log" | tail -1)
   check "drain: something was verified ($verified)" test "${verified:-0}" -gt 0
   eq "drain: sink.txns == verified" "$verified" "$txns"
-  eq "drain: pcap == verified" "$verified" "$(pcap_count "$TMP/drain.pcap")"
+  eq "drain: pcap == verified" "$verified" "$(pcap_count "$CAP/drain.pcap")"
 else
   not_ok "drain instance did not start"; cat "$TMP/drain.log"
 fi

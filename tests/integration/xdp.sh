@@ -45,7 +45,7 @@ mon_a() { ip netns exec $A "$SLUICE_BIN" monitor --name "$1" --json --once 2>/de
 
 # 1. Four queues, four net tiles, provider xdp: the mix through every queue.
 N1=$(uniq_name xdp4)
-mkcfg "$TMP/x4.toml" "$N1" xdp 4 "sink.pcap = \"$TMP/x4.pcap\""
+mkcfg "$TMP/x4.toml" "$N1" xdp 4 "sink.pcap = \"$CAP/x4.pcap\""
 start_in_a "$TMP/x4.toml" "$TMP/x4.log"
 sup=$INST_PID
 if wait_running "$N1" 30; then

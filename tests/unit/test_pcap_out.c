@@ -191,6 +191,23 @@ START_TEST(rotation_by_size_keeps_every_record_and_every_file_within_the_limit) 
 }
 END_TEST
 
+START_TEST(a_failed_rotation_keeps_every_record_and_says_why) {
+  open_ok(10000, 0);
+  for (uint64_t n = 1; n <= 64; n++) write_file(name_of(n), "taken");
+  /* The first rotation finds 64 names in a row taken and fails: the file
+     grows past the limit; the next one moves on to PATH.65. */
+  write_records(100, 500);
+  sl_pcap_out_close(&out);
+  ck_assert_uint_eq(out.errors, 1);
+  ck_assert_msg(strstr(out.why.msg, "64 rotated names in a row are taken"), "%s", out.why.msg);
+  int total = pcap_records(path);
+  for (uint64_t n = 65; n < 65 + out.rotations; n++) total += pcap_records(name_of(n));
+  ck_assert_int_eq(total, 100);
+  ck_assert_int_gt(size_of(name_of(65)), 10000);
+  for (uint64_t n = 1; n <= 64; n++) ck_assert_str_eq(read_text(name_of(n)), "taken");
+}
+END_TEST
+
 START_TEST(max_files_keeps_the_newest_files_only) {
   write_file(path, "first run");
   open_ok(10000, 3);
@@ -250,6 +267,7 @@ int main(void) {
   tcase_add_test(tc, a_symlink_at_a_rotated_name_is_never_replaced);
   tcase_add_test(tc, a_directory_at_the_path_is_refused);
   tcase_add_test(tc, rotation_by_size_keeps_every_record_and_every_file_within_the_limit);
+  tcase_add_test(tc, a_failed_rotation_keeps_every_record_and_says_why);
   tcase_add_test(tc, max_files_keeps_the_newest_files_only);
   tcase_add_test(tc, a_missing_directory_fails_naming_it);
   tcase_add_test(tc, as_root_files_belong_to_the_tile_user);

@@ -71,6 +71,8 @@ static int child_main(const char *variant, int ctl, int rep, const char *arg) {
       SL_SB_ALLOW(mmap, SL_SB_MASKED(2, PROT_EXEC, 0)),
       SL_SB_ALLOW(prctl, SL_SB_EQ(0, PR_GET_SECUREBITS)),
       SL_SB_ALLOW(openat),
+      SL_SB_ALLOW(renameat2),
+      SL_SB_ALLOW(unlinkat),
       SL_SB_ALLOW(exit_group),
   };
   sb.tile = "test:0";
@@ -140,6 +142,13 @@ static int child_main(const char *variant, int ctl, int rep, const char *arg) {
     case 'c': { /* create a file beneath the allowed directory */
       int fd = openat(dirfd, "rotated.pcap", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
       int e = fd >= 0 ? 0 : errno;
+      say(rep, &e, sizeof e);
+      break;
+    }
+    case 'r': { /* rotate beneath the allowed directory: rename, then remove */
+      int e = 0;
+      if (renameat2(dirfd, "rotated.pcap", dirfd, "rotated.pcap.1", RENAME_NOREPLACE)) e = errno;
+      else if (unlinkat(dirfd, "rotated.pcap.1", 0)) e = errno;
       say(rep, &e, sizeof e);
       break;
     }
@@ -523,6 +532,12 @@ START_TEST(landlock_allows_only_the_rotation_directory) {
   tell(&c, 'c');
   ck_assert_uint_eq(hear(&c, &e, sizeof e), sizeof e);
   ck_assert_msg(e == 0, "create beneath the allowed directory: %s", strerror(e));
+  tell(&c, 'r');
+  ck_assert_uint_eq(hear(&c, &e, sizeof e), sizeof e);
+  ck_assert_msg(e == 0, "rename and remove beneath the allowed directory: %s", strerror(e));
+  tell(&c, 'c');
+  ck_assert_uint_eq(hear(&c, &e, sizeof e), sizeof e);
+  ck_assert_msg(e == 0, "create again after the rotation: %s", strerror(e));
   tell(&c, 'o');
   ck_assert_uint_eq(hear(&c, &e, sizeof e), sizeof e);
   ck_assert_msg(e == EACCES, "create elsewhere: %s", strerror(e));

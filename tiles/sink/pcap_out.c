@@ -115,7 +115,11 @@ static void enforce_max_files(sl_pcap_out_t *p) {
   while (p->next_idx - p->low_idx > (uint64_t)p->max_files - 1) {
     rotated_name(p, p->low_idx++, name, sizeof name);
     as_user_t a = as_user_begin(p);
-    if (unlinkat(p->dir_fd, name, 0) && errno != ENOENT) p->errors++;
+    if (unlinkat(p->dir_fd, name, 0) && errno != ENOENT) {
+      sl_err_set(&p->why, "[sink] pcap = \"%s\": cannot remove %s (pcap_max_files): %s", p->path,
+                 name, strerror(errno));
+      p->errors++;
+    }
     as_user_end(&a);
   }
 }
@@ -176,9 +180,15 @@ int sl_pcap_out_open(sl_pcap_out_t *p, const char *path, uint64_t max_bytes, uin
   p->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   int e = errno;
   as_user_end(&a);
-  if (p->dir_fd < 0)
+  if (p->dir_fd < 0) {
+    if (e == EACCES && p->uid != (uid_t)-1)
+      return sl_err_set(err,
+                        "[sink] pcap = \"%s\": cannot open the directory %s: %s (the tiles' user, "
+                        "uid %u, must be able to reach it and write there: see the key user)",
+                        path, dir, strerror(e), (unsigned)p->uid);
     return sl_err_set(err, "[sink] pcap = \"%s\": cannot open the directory %s: %s (it must exist)",
                       path, dir, strerror(e));
+  }
 
   uint64_t lo = 0, hi = 0;
   if (scan_rotated(p, &lo, &hi, err)) goto fail;
@@ -214,6 +224,8 @@ int sl_pcap_out_flush(sl_pcap_out_t *p) {
   if (rc) {
     /* What is in the file may end in a partial record: the next record
        starts a new file, so none after it is misread. */
+    sl_err_set(&p->why, "[sink] pcap = \"%s\": write: %s%s", p->path, strerror(errno),
+               errno == ENOSPC ? " (the disk is full)" : "");
     p->errors++;
     close(p->fd);
     p->fd = -1;
@@ -226,10 +238,10 @@ int sl_pcap_out_flush(sl_pcap_out_t *p) {
    the current file, if any, stays open. */
 static int rotate(sl_pcap_out_t *p) {
   if (sl_pcap_out_flush(p) && p->fd >= 0) return -1;
-  sl_err_t err;
+  sl_err_t *err = &p->why;
   uint64_t n;
   if (p->fd >= 0) {
-    if (move_aside(p, &n, &err)) {
+    if (move_aside(p, &n, err)) {
       p->errors++;
       return -1;
     }
@@ -240,12 +252,12 @@ static int rotate(sl_pcap_out_t *p) {
        at PATH: keep it too. */
     struct stat st;
     if (!fstatat(p->dir_fd, p->base, &st, AT_SYMLINK_NOFOLLOW) && S_ISREG(st.st_mode) &&
-        move_aside(p, &n, &err)) {
+        move_aside(p, &n, err)) {
       p->errors++;
       return -1;
     }
   }
-  if (create_file(p, &err)) {
+  if (create_file(p, err)) {
     p->errors++;
     return -1;
   }

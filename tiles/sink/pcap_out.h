@@ -50,6 +50,7 @@ typedef struct {
   uint64_t rotated_start;      /* N the previous run's PATH got at open, 0: there was none */
   uint64_t rotations;          /* by size, since open */
   uint64_t errors;             /* writes, flushes, rotations that failed */
+  sl_err_t why;                /* the cause of the latest of them */
   uint32_t buf_len;
   uint8_t buf[SL_PCAP_BUF_SZ];
 } sl_pcap_out_t;

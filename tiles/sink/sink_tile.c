@@ -144,9 +144,8 @@ static void sink_housekeep(sl_tile_t *t) {
     /* Once a second, so a reader of the file sees recent transactions. */
     sl_pcap_out_flush(&c->pcap);
     if (c->pcap.errors && !c->warned)
-      SL_WARN("[sink] pcap = \"%s\": a write or rotation failed (disk full? directory not "
-              "writable?); counted in pcap_errors",
-              t->cfg->sink.pcap);
+      SL_WARN("%s; counted in pcap_errors (this warning once, the count in the metrics)",
+              c->pcap.why.msg);
     c->warned |= c->pcap.errors != 0;
     c->last_flush_ns = now;
   }

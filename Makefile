@@ -59,7 +59,7 @@ DEPS_PKGS := gcc make pkg-config clang llvm libbpf-dev libelf-dev zlib1g-dev lib
   libnuma-dev libhugetlbfs-dev libhugetlbfs-bin check libsubunit-dev libsodium-dev \
   libxxhash-dev libpcap-dev libseccomp-dev iproute2 ethtool iputils-ping netcat-openbsd tcpdump procps python3 gdb \
   prometheus tmux systemd strace groff-base man-db
-BENCH_PKGS := dpdk-dev valgrind
+BENCH_PKGS := dpdk-dev valgrind libxdp-dev xdp-tools
 DEB_PKGS := dpkg-dev lintian
 
 .PHONY: all help deps bench-deps test test-unit test-integ bench fuzz run install uninstall deb clean version FORCE

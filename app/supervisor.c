@@ -510,6 +510,7 @@ int sl_supervise(const sl_config_t *cfg) {
   rc = watch(s, born);
   log_summary(s);
   if (!rc) SL_INFO("stopped cleanly");
+  else SL_ERR("stopped: the instance failed (exit status %d, the cause is logged above)", rc);
 
 out:
   if (s->metric_fd >= 0) close(s->metric_fd);

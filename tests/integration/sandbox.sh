@@ -160,7 +160,7 @@ PY
   check "scribbled: the supervisor exited by itself, not by a signal or a timeout ($EXIT_CODE)" \
     test "$EXIT_CODE" = 0 -o "$EXIT_CODE" = 1
   check "scribbled: the log ends with a clear line" \
-    grep -qE "stopped cleanly|stopping the instance" "$TMP/$NAME.log"
+    bash -c "tail -1 '$TMP/$NAME.log' | grep -qE 'stopped cleanly|stopped: the instance failed'"
   check "scribbled: workspace removed" bash -c "$(declare -f wksp_exists); ! wksp_exists $NAME &>/dev/null"
   eq "scribbled: no tile left running" 0 "$(pgrep -c -f "sluice run --config $TMP/$NAME.toml" || true)"
 else

@@ -58,7 +58,7 @@ run_traced() {
   local inst cfg=$TMP/$1.toml
   inst=$(uniq_name "$1")
   write_config "$cfg" "$inst" "$port" "net.provider = \"$provider\"" 'net.xdp_mode = "skb"' \
-    "sink.pcap = \"$TMP/$1.pcap\"" "monitor.prometheus_listen = \"127.0.0.1:$mport\""
+    "sink.pcap = \"$CAP/$1.pcap\"" "monitor.prometheus_listen = \"127.0.0.1:$mport\""
   sed -i '1a user = "nobody"' "$cfg"
   # LeakSanitizer (SAN=1 builds) stops the world with ptrace at exit, which
   # it cannot while strace traces the process: leaks are checked elsewhere.

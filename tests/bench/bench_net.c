@@ -16,11 +16,17 @@
      net tile     the real net tile (sl_net_tile_ops with its AF_XDP
                   provider, opened as the supervisor does) publishing to its
                   ring in a real workspace, with its default idle policy,
-                  plus a drain tile (the tile runtime, the sink's idle
-                  policy) consuming that ring on the same core, as sink:0
-                  shares net:0's core in the default layout on two CPUs
+                  plus a drain tile (the tile runtime, the idle policy of
+                  every tile but net) consuming that ring on the same core,
+                  as sink:0 shares net:0's core in the default layout on two
+                  CPUs; it runs in verify:0's place (the ring's consumer,
+                  whose region holds the consumer's progress line)
      io_uring     the same net tile with the io_uring provider (UDP sockets,
                   multishot recvmsg), and its drain tile
+     net tile+sb  the net tile and its drain tile sandboxed as `sluice run`
+                  sandboxes them (user nobody, no capability, seccomp,
+                  Landlock, namespaces, a read-only workspace outside their
+                  own region): what the sandbox costs, against "net tile"
    veth runs the receiving end's RX work (NAPI: the XDP program and the copy
    into the AF_XDP socket, or GRO + IP + UDP + socket enqueue) on the
    sender's CPU unless threaded NAPI moves it: here NAPI is threaded and its
@@ -60,7 +66,7 @@
    usage: bench_net [--rounds R] [--sizes 200,1232] [--tx-cpu C] [--rx-cpu C] [--napi-cpu rx|tx]
                     [--probe-ms MS] [--loss-max FRACTION] [--paced-seconds S] [--paced-rounds R]
                     [--rx-queue N] [--ring-depth N] [--only RECEIVER] [--rate PPS] [--verbose]
-     --only RECEIVER   capacity rounds of one receiver (recvmmsg, bare, libxdp, tile, uring)
+     --only RECEIVER   capacity rounds of one receiver (recvmmsg, bare, libxdp, tile, uring, tilesb)
      --rate PPS        with --only: one probe at PPS per round instead of the search */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -104,6 +110,7 @@
 #include "tiles/net/xdp_rx.h"
 #include "tiles/net/xdp_setup.h"
 #include "tiles/net/xsk.h"
+#include "tiles/sandbox.h"
 #include "tiles/tile.h"
 #include "tiles/topo.h"
 #include "util/log.h"
@@ -126,9 +133,20 @@
 #define SRC_CALL_MAX 1024u        /* frames per BPF_PROG_TEST_RUN call */
 #define BISECT_STEPS 4
 
-enum { RX_MMSG = 0, RX_BARE = 1, RX_LIBXDP = 2, RX_TILE = 3, RX_URING = 4, RX_CNT = 5 };
-static const char *const rx_name[RX_CNT] = {"recvmmsg", "bare AF_XDP", "libxdp xsk", "net tile", "io_uring"};
-static const char *const rx_opt[RX_CNT] = {"recvmmsg", "bare", "libxdp", "tile", "uring"};
+enum { RX_MMSG = 0, RX_BARE = 1, RX_LIBXDP = 2, RX_TILE = 3, RX_URING = 4, RX_TILE_SB = 5, RX_CNT = 6 };
+static const char *const rx_name[RX_CNT] = {"recvmmsg", "bare AF_XDP", "libxdp xsk", "net tile", "io_uring",
+                                            "net tile+sb"};
+static const char *const rx_opt[RX_CNT] = {"recvmmsg", "bare", "libxdp", "tile", "uring", "tilesb"};
+
+/* The ratios reported: num over den within each round, median and range. */
+static const struct {
+  int num, den;
+  const char *target;
+} ratios[] = {
+    {RX_TILE, RX_MMSG, ">= 3"},      {RX_TILE, RX_BARE, ">= 0.95"}, {RX_TILE, RX_LIBXDP, ">= 0.95"},
+    {RX_URING, RX_MMSG, ">= 1.0"},   {RX_TILE_SB, RX_TILE, "~1: the sandbox's cost"},
+};
+#define RATIO_CNT (sizeof ratios / sizeof ratios[0])
 
 typedef struct {
   int rounds;
@@ -148,7 +166,7 @@ typedef struct {
 } opts_t;
 
 static opts_t opt = {
-    .rounds = 3,
+    .rounds = 5,
     .sizes = {200, 1232},
     .size_cnt = 2,
     .tx_cpu = 0,
@@ -557,6 +575,9 @@ static int lib_print(enum libbpf_print_level level, const char *fmt, va_list ap)
   return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }
 static int xdp_print(enum libxdp_print_level level, const char *fmt, va_list ap) {
+  /* Without bpffs (not mounted here) libxdp attaches its program alone and
+     says so on every socket: expected (see rx_libxdp), not worth a line. */
+  if (strstr(fmt, "bpffs")) return 0;
   return level == LIBXDP_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }
 
@@ -735,8 +756,14 @@ static const sl_tile_ops_t drain_ops = {
     .fini = drain_report,
 };
 
-/* Forks tile (kind, 0) of tr's topology with ops, pinned to rx_cpu. */
-static pid_t tile_fork(tile_run_t *tr, const sl_tile_ops_t *ops, uint32_t kind, int idle, void *net_ctx) {
+/* Forks tile (kind, 0) of tr's topology with ops, pinned to rx_cpu;
+   sandboxed as user nobody if sandbox, else (uid 0) unconfined. */
+static pid_t tile_fork(tile_run_t *tr, const sl_tile_ops_t *ops, uint32_t kind, int idle, void *net_ctx,
+                       int sandbox) {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  sl_err_t err;
+  if (sandbox && sl_sandbox_resolve_user("nobody", &uid, &gid, &err)) die("sandbox: %s", err.msg);
   pid_t parent = getpid();
   pid_t pid = fork_or_die();
   if (pid) return pid;
@@ -756,6 +783,9 @@ static pid_t tile_fork(tile_run_t *tr, const sl_tile_ops_t *ops, uint32_t kind, 
   t.cfg = &tr->cfg;
   t.topo = tr->topo;
   t.net_ctx = net_ctx;
+  t.uid = uid;
+  t.gid = gid;
+  t.parent = parent;
   _exit(sl_tile_main(&t));
 }
 
@@ -771,11 +801,11 @@ static void tile_wait_running(const tile_run_t *tr, pid_t pid, uint32_t kind) {
   }
 }
 
-/* Builds the workspace and topology of one net tile (the verify tile exists
-   in it but does not run), sets the provider up as the supervisor does
+/* Builds the workspace and topology of one net tile (the drain tile runs
+   as its verify tile; the sink does not run), sets the provider up as the supervisor does
    (XDP: filter + AF_XDP socket; io_uring: sockets and ring), and forks the
-   drain tile and the net tile, both on rx_cpu. */
-static void tile_start(tile_run_t *tr, int uring, int idle, uint32_t len_min, uint32_t len_max) {
+   drain tile and the net tile, both on rx_cpu, both sandboxed if sandbox. */
+static void tile_start(tile_run_t *tr, int uring, int idle, uint32_t len_min, uint32_t len_max, int sandbox) {
   sl_err_t err = {{0}};
   memset(tr, 0, sizeof *tr);
   sl_config_t *cfg = &tr->cfg;
@@ -832,9 +862,9 @@ static void tile_start(tile_run_t *tr, int uring, int idle, uint32_t len_min, ui
   drain.res = tr->res;
   drain.len_min = len_min;
   drain.len_max = len_max;
-  tr->drain_pid = tile_fork(tr, &drain_ops, SL_TILE_SINK, SL_IDLE_ADAPTIVE, NULL);
-  tile_wait_running(tr, tr->drain_pid, SL_TILE_SINK);
-  tr->pid = tile_fork(tr, &sl_net_tile_ops, SL_TILE_NET, idle, &prov);
+  tr->drain_pid = tile_fork(tr, &drain_ops, SL_TILE_VERIFY, SL_IDLE_ADAPTIVE, NULL, sandbox);
+  tile_wait_running(tr, tr->drain_pid, SL_TILE_VERIFY);
+  tr->pid = tile_fork(tr, &sl_net_tile_ops, SL_TILE_NET, idle, &prov, sandbox);
   tile_wait_running(tr, tr->pid, SL_TILE_NET);
   sl_net_uring_prep_close(prep); /* the tile has its own copies */
   if (tr->xdp_up) sl_net_xdp_release_sockets(&tr->xdp);
@@ -888,9 +918,10 @@ static void rx_begin(rxr_t *x, int kind, uint32_t len_min, uint32_t len_max) {
   if (x->c == MAP_FAILED) die("mmap: %s", strerror(errno));
   memset(x->c, 0, sizeof *x->c);
   int spin = !opt.napi_on_rx;
-  if (kind == RX_TILE || kind == RX_URING) {
+  if (kind == RX_TILE || kind == RX_URING || kind == RX_TILE_SB) {
     x->tr = &tile;
-    tile_start(x->tr, kind == RX_URING, spin ? SL_IDLE_SPIN : SL_IDLE_ADAPTIVE, len_min, len_max);
+    tile_start(x->tr, kind == RX_URING, spin ? SL_IDLE_SPIN : SL_IDLE_ADAPTIVE, len_min, len_max,
+               kind == RX_TILE_SB);
     x->pid = x->tr->pid;
   } else {
     x->pid = fork_or_die();
@@ -1134,7 +1165,7 @@ static probe_t probe(rxr_t *x, const src_t *src, double rate, double secs) {
 }
 
 static void print_probe(const char *name, const probe_t *p) {
-  printf("    %-11s %8.0f pkt/s asked, %8.0f sent: %9llu sent %9llu got, lost %6.2f%% (veth %llu); "
+  printf("    %-11s asked %8.0f pkt/s, source %8.0f pkt/s: sent %9llu got %9llu, lost %6.2f%% (veth %llu); "
          "cpu %5.0f ns/pkt (napi %5.0f + receiver %4.0f)%s\n",
          name, p->rate, p->tx_pps, (unsigned long long)p->sent, (unsigned long long)p->got,
          p->sent ? 100.0 * (double)probe_lost(p) / (double)p->sent : 0, (unsigned long long)p->veth_drop,
@@ -1189,10 +1220,9 @@ typedef struct {
   int src_bound[RX_CNT][MAX_ROUNDS];
   double med[RX_CNT], lo[RX_CNT], hi[RX_CNT];
   int med_round[RX_CNT];            /* the round closest to the median */
-  /* Per baseline b: the median over the rounds of num/b within a round, and
-     its range (num: the XDP tile against recvmmsg, bare and libxdp; the
-     io_uring tile against recvmmsg). */
-  double ratio[RX_CNT], rmin[RX_CNT], rmax[RX_CNT];
+  /* Per entry of ratios[]: the median over the rounds of num/den within a
+     round, and its range. */
+  double ratio[RATIO_CNT], rmin[RATIO_CNT], rmax[RATIO_CNT];
   probe_t paced_xdp[MAX_PACED][2];  /* at 80% of the tile's capacity: tile, bare */
   probe_t paced_uring[MAX_PACED][2]; /* at 80% of recvmmsg's: io_uring, recvmmsg */
   double paced_xdp_rate, paced_uring_rate;
@@ -1210,15 +1240,13 @@ static double median(double *v, int n) {
   return n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-static void ratio_of(size_res_t *s, int num, int den) {
+static void ratio_of(size_res_t *s, uint32_t i) {
   double v[MAX_ROUNDS];
-  int n = opt.rounds;
+  int n = opt.rounds, num = ratios[i].num, den = ratios[i].den;
   for (int r = 0; r < n; r++) v[r] = s->cap[den][r] > 0 ? s->cap[num][r] / s->cap[den][r] : 0;
-  double m = median(v, n);
-  int slot = num == RX_URING ? RX_URING : den;
-  s->ratio[slot] = m;
-  s->rmin[slot] = v[0];
-  s->rmax[slot] = v[n - 1];
+  s->ratio[i] = median(v, n);
+  s->rmin[i] = v[0];
+  s->rmax[i] = v[n - 1];
 }
 
 static void summarize(size_res_t *s) {
@@ -1233,10 +1261,7 @@ static void summarize(size_res_t *s) {
     for (int r = 0; r < n; r++)
       if (fabs(s->cap[j][r] - s->med[j]) < fabs(s->cap[j][s->med_round[j]] - s->med[j])) s->med_round[j] = r;
   }
-  ratio_of(s, RX_TILE, RX_MMSG);
-  ratio_of(s, RX_TILE, RX_BARE);
-  ratio_of(s, RX_TILE, RX_LIBXDP);
-  ratio_of(s, RX_URING, RX_MMSG); /* in slot RX_URING */
+  for (uint32_t i = 0; i < RATIO_CNT; i++) ratio_of(s, i);
 }
 
 static double cpu_of(const probe_t *p) { return p->napi_ns + p->rx_ns; }
@@ -1270,14 +1295,9 @@ static void print_size(uint32_t size, const size_res_t *s) {
     printf("  %-11s %10.0f %10.0f..%-10.0f %9.0f %9.0f %9.0f%s\n", rx_name[j], s->med[j], s->lo[j], s->hi[j],
            p->napi_ns, p->rx_ns, cpu_of(p), s->src_bound[j][s->med_round[j]] ? "  (source-bound)" : "");
   }
-  static const struct { int num, den; const char *target; } rt[] = {
-      {RX_TILE, RX_MMSG, ">= 3"}, {RX_TILE, RX_BARE, ">= 0.95"}, {RX_TILE, RX_LIBXDP, ">= 0.95"},
-      {RX_URING, RX_MMSG, ">= 1.0"}};
-  for (unsigned i = 0; i < sizeof rt / sizeof rt[0]; i++) {
-    int slot = rt[i].num == RX_URING ? RX_URING : rt[i].den;
-    printf("  ratio %-8s/%-8s %.3f (rounds %.3f..%.3f; target %s)\n", rx_opt[rt[i].num], rx_opt[rt[i].den],
-           s->ratio[slot], s->rmin[slot], s->rmax[slot], rt[i].target);
-  }
+  for (uint32_t i = 0; i < RATIO_CNT; i++)
+    printf("  ratio %-8s/%-8s %.3f (rounds %.3f..%.3f; target %s)\n", rx_opt[ratios[i].num],
+           rx_opt[ratios[i].den], s->ratio[i], s->rmin[i], s->rmax[i], ratios[i].target);
   printf("  paced at 80%% of the tile's capacity (%.0f pkt/s, %.1f s), %d rounds:\n", s->paced_xdp_rate,
          opt.paced_secs, opt.paced_rounds);
   int clean = 0;
@@ -1301,7 +1321,7 @@ static void usage(void) {
   fprintf(stderr,
           "usage: bench_net [--rounds R] [--sizes 200,1232] [--tx-cpu C] [--rx-cpu C] [--napi-cpu rx|tx]\n"
           "                 [--probe-ms MS] [--loss-max FRACTION] [--paced-seconds S] [--paced-rounds R]\n"
-          "                 [--rx-queue N] [--ring-depth N] [--only recvmmsg|bare|libxdp|tile|uring] [--rate PPS]\n"
+          "                 [--rx-queue N] [--ring-depth N] [--only recvmmsg|bare|libxdp|tile|uring|tilesb] [--rate PPS]\n"
           "                 [--verbose]\n");
   exit(2);
 }
@@ -1439,8 +1459,8 @@ int main(int argc, char **argv) {
       const size_res_t *s = &sr[k];
       uint32_t z = opt.sizes[k];
       for (int j = 0; j < RX_CNT; j++) printf(" %s_pps_%u=%.0f", rx_opt[j], z, s->med[j]);
-      printf(" tile_vs_recvmmsg_%u=%.3f tile_vs_bare_%u=%.3f tile_vs_libxdp_%u=%.3f uring_vs_recvmmsg_%u=%.3f", z,
-             s->ratio[RX_MMSG], z, s->ratio[RX_BARE], z, s->ratio[RX_LIBXDP], z, s->ratio[RX_URING]);
+      for (uint32_t i = 0; i < RATIO_CNT; i++)
+        printf(" %s_vs_%s_%u=%.3f", rx_opt[ratios[i].num], rx_opt[ratios[i].den], z, s->ratio[i]);
       int clean = 0;
       for (int r = 0; r < opt.paced_rounds; r++) clean += probe_lost(&s->paced_xdp[r][0]) == 0;
       printf(" tile_cpu_vs_bare_%u=%.2f uring_cpu_vs_recvmmsg_%u=%.2f paced_lossless_%u=%d/%d", z, s->cpu_xdp, z,

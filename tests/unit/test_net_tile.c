@@ -203,13 +203,70 @@ START_TEST(each_frag_goes_to_the_ring_of_its_owner_only) {
 }
 END_TEST
 
-START_TEST(frames_return_only_when_their_slot_is_reused) {
+START_TEST(without_consumer_progress_frames_return_when_their_slot_is_reused) {
   uint64_t depth = topo->link_depth;
   fake.to_send = depth + 5;
   run_until_sent();
   /* The first 5 slots were reused: exactly their frames came back. */
   ck_assert_uint_eq(fake.released, 5);
   ck_assert_uint_eq(fake.double_release + fake.foreign_release, 0);
+}
+END_TEST
+
+/* Held frames: every frame is free or owned by exactly one ring slot. */
+static uint64_t held_frames(void) {
+  uint64_t held = 0;
+  for (uint32_t i = 0; i < fake.pool.frame_cnt; i++) held += fake.out[i];
+  ck_assert_uint_eq(held + fake.free_cnt, fake.pool.frame_cnt);
+  return held;
+}
+
+START_TEST(frames_return_once_the_verify_tile_is_done_with_them) {
+  sl_ring_cons_t c;
+  ck_assert_int_eq(sl_ring_cons_init(&c, &w, topo->net_ring[0][0], 0, NULL), 0);
+  fake.to_send = 10;
+  run_until_sent();
+  sl_frag_meta_t m[6];
+  ck_assert_uint_eq(sl_ring_consume_burst(&c, m, 6), 6);
+  tile.ops->housekeep(&tile);
+  ck_assert_uint_eq(fake.released, 0); /* consumed, but not yet said done */
+  sl_ring_cons_publish(&c);
+  tile.ops->housekeep(&tile);
+  ck_assert_uint_eq(fake.released, 6);
+  ck_assert_uint_eq(held_frames(), 4);
+  /* Many laps with the consumer keeping up: the rings hold only what it
+     has not finished, and no frame comes back twice. */
+  for (int lap = 0; lap < 20; lap++) {
+    fake.to_send += topo->link_depth / 2;
+    run_until_sent();
+    sl_frag_meta_t b[64];
+    while (sl_ring_consume_burst(&c, b, 64)) {
+    }
+    sl_ring_cons_publish(&c);
+    tile.ops->housekeep(&tile);
+    ck_assert_uint_eq(held_frames(), 0);
+  }
+  ck_assert_uint_eq(fake.double_release + fake.foreign_release, 0);
+  ck_assert_uint_eq(c.overrun_poll, 0);
+}
+END_TEST
+
+START_TEST(a_lying_progress_line_gives_no_frame_back_twice) {
+  const sl_ring_t *r = sl_wksp_laddr(&w, topo->net_ring[0][0]);
+  sl_ring_fseq_t *line = (sl_ring_fseq_t *)sl_ring_fseq(r, 0);
+  fake.to_send = 10;
+  run_until_sent();
+  line->seq = UINT64_MAX / 2; /* "done with everything, and more" */
+  tile.ops->housekeep(&tile);
+  ck_assert_uint_eq(fake.released, 10);
+  line->seq = 3; /* and back */
+  tile.ops->housekeep(&tile);
+  fake.to_send = 10 + 3 * topo->link_depth;
+  run_until_sent();
+  line->seq = 0;
+  tile.ops->housekeep(&tile);
+  ck_assert_uint_eq(fake.double_release + fake.foreign_release, 0);
+  ck_assert_uint_eq(held_frames(), topo->link_depth);
 }
 END_TEST
 
@@ -223,7 +280,7 @@ START_TEST(no_frame_is_lost_or_given_back_twice_over_many_laps) {
   uint64_t held = 0;
   for (uint32_t i = 0; i < fake.pool.frame_cnt; i++) held += fake.out[i];
   ck_assert_uint_eq(held + fake.free_cnt, fake.pool.frame_cnt);
-  ck_assert_uint_eq(held, topo->link_depth * topo->verify_cnt);
+  ck_assert_uint_eq(held, topo->link_depth * topo->verify_cnt); /* no consumer said it was done */
   const sl_metrics_t *m = sl_topo_metrics(&w, topo, 0);
   uint64_t bad = (fake.to_send + 6) / 7; /* sent ids 0, 7, 14, ... */
   ck_assert_uint_eq(sl_metrics_get(m, SL_M_NET_RX_MALFORMED), bad);
@@ -261,7 +318,9 @@ int main(void) {
   TCase *tc = tcase_create("fake provider");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, publishes_each_frame_in_place_with_its_sig);
-  tcase_add_test(tc, frames_return_only_when_their_slot_is_reused);
+  tcase_add_test(tc, without_consumer_progress_frames_return_when_their_slot_is_reused);
+  tcase_add_test(tc, frames_return_once_the_verify_tile_is_done_with_them);
+  tcase_add_test(tc, a_lying_progress_line_gives_no_frame_back_twice);
   tcase_add_test(tc, no_frame_is_lost_or_given_back_twice_over_many_laps);
   tcase_add_test(tc, a_reader_of_a_reused_frame_sees_its_read_voided);
   tcase_add_test(tc, stop_ends_intake_and_reports_drained);

@@ -3,11 +3,17 @@
 
    Zero copy: a frame delivered by the provider is published as is (its
    workspace offset is the frag's chunk). The tile remembers which frame
-   each slot of each output ring published; when the slot is reused it
-   first invalidates the slot (a verify tile still reading that frame then
-   fails its sl_ring_check) and only then hands the old frame back to the
-   provider. So the pool holds verify_cnt x link_depth frames in ring slots
-   plus what the kernel and the provider hold (tiles/topo.h sizes it).
+   each slot of each output ring published. A frame goes back to the
+   provider as soon as the ring's verify tile says it is done with it (its
+   progress line, read in housekeeping), or at the latest when its slot is
+   reused: then the tile first invalidates the slot (a verify tile still
+   reading that frame fails its sl_ring_check) and only then hands the
+   frame back. So the pool holds up to verify_cnt x link_depth frames in
+   ring slots plus what the kernel and the provider hold (tiles/topo.h
+   sizes it), but while the verify tiles keep up only a housekeeping
+   interval's worth sits in the rings: the frames cycling through the
+   kernel's copy are about the fill and RX rings' worth, as few as a bare
+   AF_XDP loop cycles, not the whole pool (bench_net measures both).
 
    The loop knows nothing of the provider behind net_rx.h: the supervisor
    opened it (privileged) and the tile only takes it over in init. */
@@ -28,6 +34,7 @@
 typedef struct {
   sl_ring_prod_t prod;
   uint32_t *slot_frame; /* ring slot -> pool frame it published (NET_NO_FRAME) */
+  uint64_t done_seq;    /* the frames of the seqs below it went back already */
 } net_out_t;
 
 typedef struct {
@@ -128,10 +135,43 @@ static void net_flush(sl_tile_t *t) {
   sl_metrics_set(m, SL_M_NET_PUBLISHED, c->published);
 }
 
+/* Hands back the frames of o's ring that its verify tile is done with:
+   those below the seq on its progress line (its sl_ring_cons_publish:
+   every read of them finished). The line is the verify tile's word, so it
+   is clamped to what was published and never moves done_seq back: each
+   frame goes back exactly once, whatever the line says, and a lying verify
+   tile can only void its own reads. */
+static void net_reclaim(net_ctx_t *c, net_out_t *o) {
+  if (!o->prod.cons_cnt) return;
+  uint64_t done = __atomic_load_n(&o->prod.fseq[0]->seq, __ATOMIC_ACQUIRE);
+  uint64_t head = o->prod.seq;
+  if ((int64_t)(done - head) > 0) done = head;
+  uint64_t from = o->done_seq;
+  if (head - from > o->prod.depth) from = head - o->prod.depth; /* older slots were reused */
+  if ((int64_t)(done - from) <= 0) return;
+  uint32_t give[256];
+  uint32_t n = 0;
+  for (uint64_t seq = from; seq != done; seq++) {
+    uint32_t *owner = &o->slot_frame[seq & o->prod.mask];
+    if (*owner == NET_NO_FRAME) continue;
+    give[n++] = *owner;
+    *owner = NET_NO_FRAME;
+    if (n == sizeof give / sizeof give[0]) {
+      c->rx.ops->release(&c->rx, give, n);
+      n = 0;
+    }
+  }
+  if (n) c->rx.ops->release(&c->rx, give, n);
+  o->done_seq = done;
+}
+
 static void net_housekeep(sl_tile_t *t) {
   net_ctx_t *c = t->ctx;
   c->rx.ops->housekeep(&c->rx, sl_topo_metrics(t->wksp, t->topo, t->id));
-  for (uint32_t j = 0; j < c->out_cnt; j++) sl_ring_prod_housekeep(&c->out[j].prod);
+  for (uint32_t j = 0; j < c->out_cnt; j++) {
+    sl_ring_prod_housekeep(&c->out[j].prod);
+    net_reclaim(c, &c->out[j]);
+  }
   net_flush(t);
 }
 

@@ -183,6 +183,7 @@ static const cfgkey_t KEYS[] = {
     {"layout", "verify_tile_count", K_U32, F(layout.verify_tile_count), 1, 64, 0, NULL, NULL, NULL},
     {"layout", "idle", K_ENUM, F(layout.idle), .names = IDLE_NAMES},
     {"layout", "heartbeat_timeout_ms", K_U32, F(layout.heartbeat_timeout_ms), 100, 600000, 0, NULL, NULL, NULL},
+    {"layout", "nice", K_U32, F(layout.nice), 0, 19, 0, NULL, NULL, NULL},
     {"net", "interface", K_STR, F(net.interface), .check = check_interface},
     {"net", "provider", K_ENUM, F(net.provider), .names = PROVIDER_NAMES},
     {"net", "ports", K_PORTS, F(net.ports), 1, 65535, 0, NULL, NULL, NULL},

@@ -140,6 +140,10 @@ int sl_tile_main(sl_tile_t *t) {
   t->metrics = m->v;
   /* Naps should end when asked, not up to 50 us (the default slack) late. */
   prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+  /* Below the kernel's threads on a shared core ([layout] nice): raising
+     one's own nice needs no privilege, so this cannot fail for want of it. */
+  if (t->cfg->layout.nice && setpriority(PRIO_PROCESS, 0, (int)t->cfg->layout.nice))
+    SL_WARN("tile %s: cannot set nice %u: %s", t->name, t->cfg->layout.nice, strerror(errno));
 
   sl_err_t err = {{0}};
   if (t->ops->init && t->ops->init(t, &err)) {

@@ -34,6 +34,7 @@ check_tile() { # check_tile LABEL PID KIND PROVIDER SUP_PID
     eq "$l: $c is empty" "0000000000000000" "$(status_of "$p" $c | awk '{print $1}')"
   done
   eq "$l: NoNewPrivs" 1 "$(status_of "$p" NoNewPrivs | awk '{print $1}')"
+  eq "$l: nice 19 ([layout] nice's default)" 19 "$(awk '{print $19}' /proc/$p/stat)"
   eq "$l: seccomp filter mode" 2 "$(status_of "$p" Seccomp | awk '{print $1}')"
   eq "$l: environment empty" 0 "$(tr -d '\0' < /proc/$p/environ | wc -c)"
   local fds; fds=$(tile_fds "$p")

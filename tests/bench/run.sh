@@ -33,7 +33,7 @@ run_script() { # name script args...
 run_bench ring --runs 5 --count 20000000
 run_bench verify
 run_bench ed25519
-run_bench verify_tile --count 30000
+run_bench verify_tile --count 42000 --rounds 7
 run_bench uring --runs 3 --count 500000 --drain 200000
 run_bench net
 run_script e2e ./tests/bench/e2e.sh "$build"

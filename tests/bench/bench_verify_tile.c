@@ -33,6 +33,7 @@
 #include "tiles/verify/txn.h"
 #include "tiles/verify/verify_tile.h"
 #include "util/log.h"
+#include "tests/bench/bench_stats.h"
 #include "util/time.h"
 
 static void pin(int cpu) {
@@ -163,17 +164,6 @@ static tile_res_t run_tile(const sl_gen_pool_t *pool, uint64_t lo, uint64_t hi, 
   return r;
 }
 
-static int cmp_dbl(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* q-quantile of v[0..n) (sorted in place). */
-static double quant(double *v, int n, double q) {
-  qsort(v, (size_t)n, sizeof *v, cmp_dbl);
-  return v[(int)(q * (n - 1) + 0.5)];
-}
-
 #define ROUNDS_MAX 100
 
 int main(int argc, char **argv) {
@@ -258,12 +248,12 @@ int main(int argc, char **argv) {
   }
   printf("  %lu transactions, %lu signatures; median (p10-p90) over %d rounds:\n",
          (unsigned long)(per * (uint64_t)rounds), (unsigned long)total_sigs, rounds);
-  double bmed = quant(base, rounds, 0.5);
+  double bmed = bench_quant(base, rounds, 0.5);
   printf("  %-46s %8.0f sig/s (p10-p90 %.0f-%.0f)\n", "bare crypto_sign_verify_detached loop", bmed,
-         quant(base, rounds, 0.1), quant(base, rounds, 0.9));
+         bench_quant(base, rounds, 0.1), bench_quant(base, rounds, 0.9));
   for (int k = 0; k < nm; k++) {
-    double med = quant(rate[k], rounds, 0.5), lo = quant(rate[k], rounds, 0.1), hi = quant(rate[k], rounds, 0.9);
-    double rmed = quant(ratio[k], rounds, 0.5), rlo = quant(ratio[k], rounds, 0.1), rhi = quant(ratio[k], rounds, 0.9);
+    double med = bench_quant(rate[k], rounds, 0.5), lo = bench_quant(rate[k], rounds, 0.1), hi = bench_quant(rate[k], rounds, 0.9);
+    double rmed = bench_quant(ratio[k], rounds, 0.5), rlo = bench_quant(ratio[k], rounds, 0.1), rhi = bench_quant(ratio[k], rounds, 0.9);
     char label[64];
     snprintf(label, sizeof label, "verify tile, ed25519 = \"%s\"", modes[k]);
     printf("  %-46s %8.0f sig/s (p10-p90 %.0f-%.0f)  x%.2f bare (per round p10-p90 %.2f-%.2f)%s\n", label, med, lo,

@@ -3,8 +3,7 @@
    CHECKS is the table: one row per host fact, each a function that looks
    at the config (and the workspace plan, computed once) and adds findings.
    A check names the key its finding is about; the caller turns that into a
-   position. To add a check (say, an ed25519 implementation this CPU cannot
-   run), write one function and add its row. */
+   position. To add a check, write one function and add its row. */
 #include "app/preflight.h"
 
 #include <errno.h>
@@ -18,6 +17,7 @@
 
 #include "tiles/net/port_owner.h"
 #include "tiles/topo.h"
+#include "tiles/verify/ed25519/ed25519.h"
 #include "util/cpuset.h"
 
 typedef struct {
@@ -262,6 +262,15 @@ typedef struct {
   void (*run)(const ctx_t *x, sl_preflight_t *o);
 } check_t;
 
+/* The verify tiles select the same backend at start (sl_sigverify_select):
+   this says so before anything is built, at the key. */
+static void check_ed25519(const ctx_t *x, sl_preflight_t *o) {
+  sl_ed25519_backend_t b;
+  sl_err_t err;
+  if (sl_ed25519_select(x->cfg->verify.ed25519, &b, &err))
+    add(o, SL_PREFLIGHT_ERROR, "verify.ed25519", "%s", err.msg);
+}
+
 static const check_t CHECKS[] = {
     {"the user exists", check_user},
     {"the interface exists", check_interface},
@@ -269,6 +278,7 @@ static const check_t CHECKS[] = {
     {"hugepages for the workspace", check_hugepages},
     {"memory for the workspace", check_memory},
     {"no other program on the ports", check_ports},
+    {"the CPU runs the ed25519 backend", check_ed25519},
 };
 
 /* ---- running and reporting ---- */

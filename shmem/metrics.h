@@ -143,7 +143,8 @@ typedef struct {
   uint32_t kind;                /* SL_TILE_* */
   uint32_t tile_idx;            /* index among tiles of its kind */
   char name[SL_TILE_NAME_MAX];  /* "net:0" */
-  char mode[SL_TILE_MODE_MAX];  /* net: provider/mode ("xdp/drv", "xdp/skb", "io_uring"); "" else */
+  char mode[SL_TILE_MODE_MAX];  /* net: provider/mode ("xdp/drv", "xdp/skb", "io_uring"); verify: its
+                                   ed25519 backend ("avx512", "avx2", "libsodium"); "" else */
   uint8_t _pad[128 - 48];
   uint64_t v[SL_METRICS_CNT];
 } sl_metrics_t;

@@ -36,7 +36,8 @@ typedef struct {
   uint32_t kind;                /* SL_TILE_* */
   uint32_t idx;                 /* within its kind */
   char name[SL_TILE_NAME_MAX];  /* "net:0" */
-  char mode[SL_TILE_MODE_MAX];  /* net: "io_uring", "xdp/drv", "xdp/skb"; "" for other kinds */
+  char mode[SL_TILE_MODE_MAX];  /* net: "io_uring", "xdp/drv", "xdp/skb"; verify: its ed25519 backend
+                                   ("avx512", "avx2", "libsodium"); "" for other kinds */
   int64_t pid;                  /* the tile's own record, else the supervisor's; 0 = not started */
   int64_t cpu;                  /* pinned CPU, -1 = not pinned */
   int64_t heartbeat_age_ns;     /* taken_ns - heartbeat_ns; -1 = no heartbeat yet */

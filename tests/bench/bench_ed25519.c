@@ -30,6 +30,7 @@
 #include "tiles/verify/ed25519/fe_avx2.h"
 #include "tiles/verify/ed25519/fe_avx512.h"
 #include "tiles/verify/ed25519/prep.h"
+#include "tests/bench/bench_stats.h"
 #include "util/time.h"
 
 #define SET 64
@@ -79,17 +80,6 @@ static double pass(const set_t *s, int m, uint64_t *bad) {
     for (int i = 0; i < SET; i++) *bad += out[i] != 0;
   }
   return (double)(sl_now_ns() - t0) / SET;
-}
-
-static int cmp_dbl(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-/* q-quantile of v[0..n) (sorted in place). */
-static double quant(double *v, int n, double q) {
-  qsort(v, (size_t)n, sizeof *v, cmp_dbl);
-  return v[(int)(q * (n - 1) + 0.5)];
 }
 
 /* ---- unit costs: one field operation in each backend's lanes ---------------- */
@@ -246,9 +236,9 @@ int main(int argc, char **argv) {
     double base = 0;
     for (int k = 0; k < nm; k++) {
       const char *name = modes[k] < 0 ? "libsodium (bare)" : sl_ed25519_backend_name((sl_ed25519_backend_t)modes[k]);
-      double lo = quant(t[k], rounds, 0.1), med = quant(t[k], rounds, 0.5), hi = quant(t[k], rounds, 0.9);
+      double lo = bench_quant(t[k], rounds, 0.1), med = bench_quant(t[k], rounds, 0.5), hi = bench_quant(t[k], rounds, 0.9);
       if (k == 0) base = med, lib_fast[z] = lo;
-      double rlo = quant(ratio[k], rounds, 0.1), rmed = quant(ratio[k], rounds, 0.5), rhi = quant(ratio[k], rounds, 0.9);
+      double rlo = bench_quant(ratio[k], rounds, 0.1), rmed = bench_quant(ratio[k], rounds, 0.5), rhi = bench_quant(ratio[k], rounds, 0.9);
       printf("    %-17s %8.0f sig/s  %7.2f us median (p10-p90 %.2f-%.2f)", name, 1e9 / med, med / 1e3, lo / 1e3, hi / 1e3);
       if (k) printf("  x%.2f libsodium (per round: median %.2f, p10-p90 %.2f-%.2f)", base / med, rmed, rlo, rhi);
       printf("\n");
@@ -277,8 +267,8 @@ int main(int argc, char **argv) {
       double total = 0;
       double tt[ROUNDS_MAX];
       for (int r = 0; r < 9; r++) tt[r] = pass(&sets[z], modes[k], &bad);
-      total = quant(tt, 9, 0.5);
-      double fast = quant(tt, 9, 0.1);
+      total = bench_quant(tt, 9, 0.5);
+      double fast = bench_quant(tt, 9, 0.1);
       double front = front_ns(&sets[z], modes[k]);
       double rest = total - field - front;
       printf("    %-7s %4u B: %6.2f us = field ops %5.2f (%2.0f%%: mul %.2f ns, sq %.2f ns per lane; decompression "

@@ -1,13 +1,18 @@
 /* bench_verify_tile: the whole verify tile (ring consume, copy, frame and
    transaction parse, dedup, sigverify, publish) against a bare libsodium
-   loop over the same signatures, each pinned alone to the same CPU.
+   loop over the same signatures, each pinned alone to the same CPU, with
+   each ed25519 backend this CPU runs ([verify] ed25519 = "libsodium",
+   "avx2", "avx512"). A round runs the bare loop and then the tile with each
+   backend on the same slice of transactions; the result per mode is the
+   median of its rounds with the 10th-90th percentile spread, and the ratio
+   to the bare loop is taken round by round (median and spread of those).
 
    The bench process plays the net tile (publishes pre-built frames into
    the net ring, never more than half a ring ahead of the verify tile, so
    nothing is overrun) and the sink (drains the verify ring). Every
    transaction is distinct, so dedup never short-cuts a verification.
 
-   usage: bench_verify_tile [--count N] [--cpu C] [--producer-cpu P] */
+   usage: bench_verify_tile [--count N] [--rounds R] [--cpu C] [--producer-cpu P] */
 #include <sched.h>
 #include <signal.h>
 #include <sodium.h>
@@ -28,6 +33,7 @@
 #include "tiles/verify/txn.h"
 #include "tiles/verify/verify_tile.h"
 #include "util/log.h"
+#include "tests/bench/bench_stats.h"
 #include "util/time.h"
 
 static void pin(int cpu) {
@@ -70,11 +76,13 @@ typedef struct {
   uint64_t ns, verified, sigs;
 } tile_res_t;
 
-static tile_res_t run_tile(const sl_gen_pool_t *pool, uint64_t lo, uint64_t hi, int cpu, int pcpu) {
+static tile_res_t run_tile(const sl_gen_pool_t *pool, uint64_t lo, uint64_t hi, int cpu, int pcpu,
+                           const char *backend) {
   sl_err_t err = {{0}};
   uint64_t count = hi - lo;
   static sl_config_t cfg;
   if (sl_config_load(&cfg, NULL, &err)) die("config", &err);
+  snprintf(cfg.verify.ed25519, sizeof cfg.verify.ed25519, "%s", backend);
   snprintf(cfg.name, sizeof cfg.name, "bench-verify-%d", (int)getpid());
   cfg.shmem.ring_depth = 4096;
   cfg.net.rx_queue_size = 256;
@@ -156,9 +164,11 @@ static tile_res_t run_tile(const sl_gen_pool_t *pool, uint64_t lo, uint64_t hi, 
   return r;
 }
 
+#define ROUNDS_MAX 100
+
 int main(int argc, char **argv) {
-  uint64_t count = 30000;
-  int cpu = 1, pcpu = 0, rounds = 3;
+  uint64_t count = 42000;
+  int cpu = 1, pcpu = 0, rounds = 7;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--count") && i + 1 < argc) count = strtoull(argv[++i], NULL, 10);
     else if (!strcmp(argv[i], "--cpu") && i + 1 < argc) cpu = atoi(argv[++i]);
@@ -169,13 +179,23 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  if (rounds < 1 || count < (uint64_t)rounds * 100) {
-    fprintf(stderr, "bench_verify_tile: need --rounds >= 1 and --count >= 100 per round\n");
+  if (rounds < 1 || rounds > ROUNDS_MAX || count < (uint64_t)rounds * 100) {
+    fprintf(stderr, "bench_verify_tile: need --rounds 1..%d and --count >= 100 per round\n", ROUNDS_MAX);
     return 2;
   }
   sl_err_t err = {{0}};
   if (sl_sigverify_init(&err)) die("sodium", &err);
   sl_log_set_level(SL_LOG_WARN);
+
+  /* The tile's modes: every backend this CPU runs, libsodium first. */
+  static const char *const names[] = {"libsodium", "avx2", "avx512"};
+  const char *modes[3];
+  int nm = 0;
+  for (int k = 0; k < 3; k++) {
+    sl_ed25519_backend_t b;
+    if (sl_ed25519_select(names[k], &b, &err) == 0) modes[nm++] = names[k];
+    else printf("verify_tile: backend %s skipped: %s\n", names[k], err.msg);
+  }
 
   /* Distinct valid transactions, realistic sizes and 1..4 signatures. */
   sl_gen_opts_t go;
@@ -189,11 +209,11 @@ int main(int argc, char **argv) {
   fprintf(stderr, "building %lu transactions...\n", (unsigned long)count);
   if (sl_gen_pool_new(&pool, &go, &err)) die("gen pool", &err);
 
-  /* Rounds alternate bare loop and tile on the same slice of transactions,
-     so both see the same machine conditions; the best round of each counts. */
-  double best_base = 0, best_tile = 0;
+  static double base[ROUNDS_MAX], rate[3][ROUNDS_MAX], ratio[3][ROUNDS_MAX];
   uint64_t per = count / (uint64_t)rounds, total_sigs = 0;
   int bad = 0;
+  printf("verify tile vs bare libsodium loop, CPU %d (producer/sink CPU %d), %d rounds of %lu distinct "
+         "transactions\n", cpu, pcpu, rounds, (unsigned long)per);
   for (int r = 0; r < rounds; r++) {
     uint64_t lo = per * (uint64_t)r, hi = lo + per;
     int pfd[2];
@@ -205,28 +225,44 @@ int main(int argc, char **argv) {
     waitpid(b, NULL, 0);
     close(pfd[0]);
     close(pfd[1]);
-    tile_res_t t = run_tile(&pool, lo, hi, cpu, pcpu);
-    double base_rate = (double)bres[1] / ((double)bres[0] / 1e9);
-    double tile_rate = (double)bres[1] / ((double)t.ns / 1e9);
-    printf("  round %d: bare %8.0f sig/s, tile %8.0f sig/s (%lu txns, %lu sigs)\n", r, base_rate, tile_rate,
-           (unsigned long)per, (unsigned long)bres[1]);
-    if (base_rate > best_base) best_base = base_rate;
-    if (tile_rate > best_tile) best_tile = tile_rate;
+    base[r] = (double)bres[1] / ((double)bres[0] / 1e9);
     total_sigs += bres[1];
-    if (bres[2] || t.verified != per || t.sigs != bres[1]) {
-      fprintf(stderr, "bench_verify_tile: round %d mismatch: bare failures %lu, tile verified %lu of %lu, sigs %lu vs %lu\n",
-              r, (unsigned long)bres[2], (unsigned long)t.verified, (unsigned long)per, (unsigned long)t.sigs,
-              (unsigned long)bres[1]);
+    printf("  round %d: bare %8.0f sig/s", r, base[r]);
+    if (bres[2]) {
+      fprintf(stderr, "bench_verify_tile: round %d: %lu bare failures\n", r, (unsigned long)bres[2]);
       bad = 1;
     }
+    for (int k = 0; k < nm; k++) {
+      tile_res_t t = run_tile(&pool, lo, hi, cpu, pcpu, modes[k]);
+      rate[k][r] = (double)bres[1] / ((double)t.ns / 1e9);
+      ratio[k][r] = rate[k][r] / base[r];
+      printf(", tile/%s %8.0f (x%.2f)", modes[k], rate[k][r], ratio[k][r]);
+      if (t.verified != per || t.sigs != bres[1]) {
+        fprintf(stderr, "\nbench_verify_tile: round %d, %s: tile verified %lu of %lu, sigs %lu vs %lu\n", r,
+                modes[k], (unsigned long)t.verified, (unsigned long)per, (unsigned long)t.sigs,
+                (unsigned long)bres[1]);
+        bad = 1;
+      }
+    }
+    printf(" (%lu sigs)\n", (unsigned long)bres[1]);
   }
-  printf("verify tile vs bare libsodium loop, CPU %d, %lu distinct transactions, %lu signatures, best of %d\n",
-         cpu, (unsigned long)(per * (uint64_t)rounds), (unsigned long)total_sigs, rounds);
-  printf("  %-48s %10.0f sig/s\n", "bare crypto_sign_verify_detached loop", best_base);
-  printf("  %-48s %10.0f sig/s\n", "verify tile (ring, copy, parse, dedup, verify, ring)", best_tile);
-  printf("  ratio tile/bare: %.3f (target >= 0.97)\n", best_tile / best_base);
-  printf("RESULT bench=verify_tile baseline_sig_per_s=%.0f tile_sig_per_s=%.0f ratio=%.3f\n", best_base, best_tile,
-         best_tile / best_base);
+  printf("  %lu transactions, %lu signatures; median (p10-p90) over %d rounds:\n",
+         (unsigned long)(per * (uint64_t)rounds), (unsigned long)total_sigs, rounds);
+  double bmed = bench_quant(base, rounds, 0.5);
+  printf("  %-46s %8.0f sig/s (p10-p90 %.0f-%.0f)\n", "bare crypto_sign_verify_detached loop", bmed,
+         bench_quant(base, rounds, 0.1), bench_quant(base, rounds, 0.9));
+  for (int k = 0; k < nm; k++) {
+    double med = bench_quant(rate[k], rounds, 0.5), lo = bench_quant(rate[k], rounds, 0.1), hi = bench_quant(rate[k], rounds, 0.9);
+    double rmed = bench_quant(ratio[k], rounds, 0.5), rlo = bench_quant(ratio[k], rounds, 0.1), rhi = bench_quant(ratio[k], rounds, 0.9);
+    char label[64];
+    snprintf(label, sizeof label, "verify tile, ed25519 = \"%s\"", modes[k]);
+    printf("  %-46s %8.0f sig/s (p10-p90 %.0f-%.0f)  x%.2f bare (per round p10-p90 %.2f-%.2f)%s\n", label, med, lo,
+           hi, rmed, rlo, rhi,
+           !strcmp(modes[k], "avx512") ? "  target >= 1.9"
+           : !strcmp(modes[k], "libsodium") ? "  target >= 0.97" : "");
+    printf("RESULT bench=verify_tile backend=%s baseline_sig_per_s=%.0f tile_sig_per_s=%.0f ratio=%.3f "
+           "ratio_p10=%.3f ratio_p90=%.3f\n", modes[k], bmed, med, rmed, rlo, rhi);
+  }
   sl_gen_pool_delete(&pool);
   return bad;
 }

@@ -184,6 +184,16 @@ START_TEST(auto_picks_avx512_only_with_ifma_and_zmm_state) {
 }
 END_TEST
 
+START_TEST(describe_names_the_features_the_os_lets_us_use) {
+  char buf[96];
+  ck_assert_str_eq(sl_cpu_describe(ZEN5, buf, sizeof buf), "AVX2, AVX-512F, AVX-512 IFMA, AVX-512BW");
+  ck_assert_str_eq(sl_cpu_describe(SKYLAKE_X, buf, sizeof buf), "AVX2, AVX-512F, AVX-512BW");
+  ck_assert_str_eq(sl_cpu_describe(ZEN5 & ~SL_CPU_OS_ZMM, buf, sizeof buf), "AVX2");
+  ck_assert_str_eq(sl_cpu_describe(SL_CPU_AVX2, buf, sizeof buf), "none of AVX2 and AVX-512");
+  ck_assert_str_eq(sl_cpu_describe(ZEN5, buf, 9), "AVX2, AV"); /* truncated, terminated */
+}
+END_TEST
+
 START_TEST(auto_falls_back_to_libsodium_without_avx2_or_ymm_state) {
   ck_assert_int_eq(sl_cpu_best(0), SL_ED25519_LIBSODIUM);
   ck_assert_int_eq(sl_cpu_best(SL_CPU_AVX2), SL_ED25519_LIBSODIUM);
@@ -539,6 +549,7 @@ int main(void) {
   TCase *disp = tcase_create("dispatch");
   tcase_add_test(disp, backend_names_are_the_config_spelling);
   tcase_add_test(disp, auto_picks_avx512_only_with_ifma_and_zmm_state);
+  tcase_add_test(disp, describe_names_the_features_the_os_lets_us_use);
   tcase_add_test(disp, auto_falls_back_to_libsodium_without_avx2_or_ymm_state);
   tcase_add_test(disp, auto_on_this_cpu_is_the_best_it_runs);
   tcase_add_test(disp, select_resolves_names_and_refuses_unknown_or_unrunnable_ones);

@@ -124,7 +124,8 @@ static void render_instance(out_t *o, const sl_snapshot_t *s) {
 
 static void render_tile_common(out_t *o, const sl_snapshot_t *s) {
   put_family(o, "sluice_tile_info", "gauge",
-             "Always 1 per tile; the labels carry its provider mode, pid and CPU (-1: not pinned).");
+             "Always 1 per tile; the labels carry its mode (a net tile's provider, a verify tile's ed25519 "
+             "backend), pid and CPU (-1: not pinned).");
   for (uint32_t id = 0; id < s->tile_cnt; id++) {
     const sl_snapshot_tile_t *t = &s->tile[id];
     put(o, "sluice_tile_info{");

@@ -55,7 +55,21 @@ void sl_sigverify_many(const sl_ed25519_item_t *items, uint32_t n, int *out);
    sl_txn_parse accepted buf with t (so every signature has its key) and
    that sl_sigverify_init succeeded. Returns 0 if all signatures pass, else
    -1 - i where i is the lowest failing index (so -1 means signature 0).
-   No allocation, no syscall. */
+   No allocation, no syscall. The n = 1 case of sl_sigverify_txns. */
 int sl_sigverify_txn(const uint8_t *buf, const sl_txn_t *t);
+
+/* The most signatures sl_sigverify_txns takes in one call (a caller
+   gathering transactions stops before it would pass this). */
+#define SL_SIGVERIFY_GROUP_SIGS_MAX 64u
+
+/* sl_sigverify_txns checks n transactions at once: out[j] is
+   sl_sigverify_txn(bufs[j], &txns[j]) for each j < n. On a vector backend
+   the signatures of all n go through the lanes together, in order (so a
+   pass holds signatures of several transactions: one transaction rarely
+   has enough to fill the lanes); on a one-lane backend each transaction is
+   checked in turn, stopping at its first failure. Same assumptions as
+   sl_sigverify_txn for every j, and the signature counts add up to at
+   most SL_SIGVERIFY_GROUP_SIGS_MAX. No allocation, no syscall. */
+void sl_sigverify_txns(const uint8_t *const *bufs, const sl_txn_t *txns, uint32_t n, int *out);
 
 #endif

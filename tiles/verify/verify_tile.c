@@ -3,14 +3,32 @@
    Its inputs are its own rings, one per net tile (net_ring[i][idx]): they
    carry exactly its share of the frags (sig % verify_cnt == idx), so it
    reads no other tile's share and every frag it loses is its own to count.
-   Per frag: copy the frame out of the net tile's pool into the
-   output ring's payload slot (the only copy on the path), check the input
-   slot still holds the frag (else the net tile reused the frame while we
-   copied: an overrun, not a verdict), then parse, dedup, verify, publish.
-   Working on the copy means nothing the net tile does afterwards can change
-   the bytes we judged. The dedup tag is the frag's sig (keyed hash of the
-   first signature) and goes into the cache only after every signature
-   passed, so a forged copy seen first cannot shadow the real transaction. */
+   Per frag: copy the frame out of the net tile's pool into the output
+   ring's payload slot (the only copy on the path), check the input slot
+   still holds the frag (else the net tile reused the frame while we
+   copied: an overrun, not a verdict), then parse and dedup. Working on the
+   copy means nothing the net tile does afterwards can change the bytes we
+   judged.
+
+   Signatures are checked in groups: the transactions that parse and are
+   not known duplicates wait, each in the payload slot of the seq it would
+   be published under if every one before it passes, until the group holds
+   enough signatures for several full passes of the backend's lanes (one
+   transaction rarely fills them), or the poll found no more input: a
+   group never outlives the poll that gathered it, so no frame waits for
+   input that may not come. Then all of the group's signatures are checked
+   together (sl_sigverify_txns) and the transactions are settled in
+   arrival order: one passes only if all its signatures did, and a passing
+   one behind a failed one moves down to its seq's slot (the group's slots
+   are all within the credit the poll started with).
+
+   The dedup tag is the frag's sig (keyed hash of the first signature) and
+   goes into the cache only after every signature passed, so a forged copy
+   seen first cannot shadow the real transaction. A second copy of a
+   waiting transaction settles the group first and is then judged against
+   the cache as it stands, exactly as if the frames had been judged one by
+   one: one verified and one dedup_drop when the first copy is genuine,
+   and the second judged on its own when the first was forged. */
 #include "tiles/verify/verify_tile.h"
 
 #include <stdlib.h>
@@ -26,6 +44,24 @@
 
 #define VERIFY_BURST 32u
 
+/* A group is checked once it holds this many passes' worth of
+   signatures: several full passes per partly filled one, and a bounded
+   wait for the group's first transaction. */
+#define VERIFY_GROUP_PASSES 4u
+
+_Static_assert(VERIFY_GROUP_PASSES * SL_ED25519_LANES_MAX - 1 + SL_TXN_SIG_MAX <= SL_SIGVERIFY_GROUP_SIGS_MAX,
+               "a group below its threshold takes any transaction");
+
+/* A transaction of the group, waiting for its signatures' verdict. */
+typedef struct {
+  sl_txn_t t;
+  uint64_t tag;
+  uint32_t chunk;  /* the payload slot holding its frame */
+  uint16_t sz;     /* frame bytes */
+  uint16_t txn_off; /* where the transaction starts in the frame */
+  uint32_t tsorig;
+} waiting_t;
+
 typedef struct {
   sl_ring_cons_t in[SL_NET_TILE_MAX]; /* in[i]: net_ring[i][this tile] */
   /* in[i]'s frames must lie in net tile i's pool: [lo, hi) in bytes from
@@ -39,6 +75,10 @@ typedef struct {
   uint8_t *base;
   int blocked;                /* last poll stopped for lack of credit */
   uint64_t blocked_since;     /* sl_now_ns() when it started waiting */
+  /* The group: wait[j] sits in the slot of seq out.seq + j. */
+  waiting_t wait[VERIFY_BURST];
+  uint32_t wait_cnt, wait_sigs;
+  uint32_t group_sigs; /* check the group once it holds this many signatures */
   uint64_t in_frags, parse_fail, dedup_drop, sigverify_fail, verified, sigs;
   uint64_t backpressure_ns, backpressure_cnt;
 } verify_ctx_t;
@@ -48,6 +88,11 @@ static int verify_init(sl_tile_t *t, sl_err_t *err) {
   if (!c) return sl_err_set(err, "out of memory");
   t->ctx = c;
   if (sl_sigverify_init(err)) return -1;
+  if (sl_sigverify_select(t->cfg->verify.ed25519, err)) return -1;
+  sl_ed25519_backend_t b = sl_sigverify_backend();
+  uint32_t lanes = sl_ed25519_backend_lanes(b);
+  /* One lane: nothing to gather, each transaction is checked on arrival. */
+  c->group_sigs = lanes == 1 ? 1 : VERIFY_GROUP_PASSES * lanes;
   const sl_topo_t *topo = t->topo;
   c->base = t->wksp->base;
   c->in_cnt = topo->net_cnt;
@@ -59,37 +104,85 @@ static int verify_init(sl_tile_t *t, sl_err_t *err) {
   if (sl_ring_prod_init(&c->out, t->wksp, topo->verify_ring[t->idx], err)) return -1;
   c->tcache = sl_tcache_join(sl_wksp_laddr(t->wksp, topo->tcache[t->idx]));
   if (!c->tcache) return sl_err_set(err, "verify:%u: no tag cache in the workspace", t->idx);
+  /* The backend is the tile's mode: the monitor's table and JSON and the
+     exposition's sluice_tile_info show it. */
+  sl_metrics_set_mode(sl_topo_metrics(t->wksp, topo, t->id), sl_ed25519_backend_name(b));
+  SL_INFO("checking signatures with the %s ed25519 backend (%u lane%s; [verify] ed25519 = \"%s\")",
+          sl_ed25519_backend_name(b), lanes, lanes == 1 ? "" : "s", t->cfg->verify.ed25519);
   return 0;
 }
 
-/* judge one frame already copied to dst: 1 if it is to be published. */
-static inline int judge(verify_ctx_t *c, const uint8_t *frame, uint32_t sz, uint64_t tag) {
+/* Checks the group's signatures and settles its transactions in order:
+   publish the ones that passed (each in its seq's slot), count the rest. */
+static void group_settle(verify_ctx_t *c) {
+  uint32_t n = c->wait_cnt;
+  if (!n) return;
+  const uint8_t *bufs[VERIFY_BURST];
+  sl_txn_t txns[VERIFY_BURST];
+  int ok[VERIFY_BURST];
+  for (uint32_t j = 0; j < n; j++) {
+    bufs[j] = (const uint8_t *)sl_chunk_laddr(c->base, c->wait[j].chunk) + c->wait[j].txn_off;
+    txns[j] = c->wait[j].t;
+  }
+  sl_sigverify_txns(bufs, txns, n, ok);
+  for (uint32_t j = 0; j < n; j++) {
+    const waiting_t *w = &c->wait[j];
+    if (ok[j] != 0) {
+      c->sigverify_fail++;
+      continue;
+    }
+    uint32_t chunk = sl_ring_slot_chunk(&c->out, sl_ring_next_seq(&c->out));
+    if (__builtin_expect(chunk != w->chunk, 0)) { /* a failed one before it: move down */
+      sl_ring_invalidate(&c->out, sl_ring_next_seq(&c->out));
+      memcpy(sl_chunk_laddr(c->base, chunk), sl_chunk_laddr(c->base, w->chunk), w->sz);
+    }
+    sl_tcache_insert(c->tcache, w->tag);
+    sl_ring_publish(&c->out, w->tag, chunk, w->sz, 0, w->tsorig, sl_ts32());
+    c->verified++;
+  }
+  c->wait_cnt = c->wait_sigs = 0;
+}
+
+/* Judges one frame already copied to the slot at chunk (that of seq
+   out.seq + wait_cnt): counts a parse failure or a duplicate, or adds it
+   to the group. */
+static inline void judge(verify_ctx_t *c, uint32_t chunk, uint32_t sz, uint64_t tag, uint32_t tsorig) {
+  uint8_t *frame = sl_chunk_laddr(c->base, chunk);
   sl_frame_t fr;
   int r = sl_frame_parse(frame, sz, &fr);
   if (__builtin_expect(r != 0, 0)) {
     c->parse_fail++;
     SL_DEBUG("parse_fail: frame: %s", sl_frame_strerror(r));
-    return 0;
+    return;
   }
-  const uint8_t *txn = frame + fr.payload_off;
   sl_txn_t t;
-  r = sl_txn_parse(txn, fr.payload_sz, &t);
+  r = sl_txn_parse(frame + fr.payload_off, fr.payload_sz, &t);
   if (__builtin_expect(r != 0, 0)) {
     c->parse_fail++;
     SL_DEBUG("parse_fail: %s", sl_txn_strerror(r));
-    return 0;
+    return;
+  }
+  for (uint32_t j = 0; j < c->wait_cnt; j++) {
+    if (c->wait[j].tag != tag) continue;
+    /* A copy of a waiting transaction: settle the group, so the cache
+       holds the first copy's tag if (and only if) it verified. */
+    group_settle(c);
+    uint32_t at = sl_ring_slot_chunk(&c->out, sl_ring_next_seq(&c->out));
+    if (at != chunk) { /* the group is empty now: this frame's slot is the next seq's */
+      sl_ring_invalidate(&c->out, sl_ring_next_seq(&c->out));
+      memcpy(sl_chunk_laddr(c->base, at), frame, sz);
+      chunk = at;
+    }
+    break;
   }
   if (sl_tcache_query(c->tcache, tag)) {
     c->dedup_drop++;
-    return 0;
+    return;
   }
   c->sigs += t.sig_cnt;
-  if (sl_sigverify_txn(txn, &t) != 0) {
-    c->sigverify_fail++;
-    return 0;
-  }
-  sl_tcache_insert(c->tcache, tag);
-  return 1;
+  c->wait[c->wait_cnt++] = (waiting_t){t, tag, chunk, (uint16_t)sz, (uint16_t)fr.payload_off, tsorig};
+  c->wait_sigs += t.sig_cnt;
+  if (c->wait_sigs >= c->group_sigs) group_settle(c);
 }
 
 static uint32_t verify_poll(sl_tile_t *t) {
@@ -112,6 +205,9 @@ static uint32_t verify_poll(sl_tile_t *t) {
     c->backpressure_ns += sl_now_ns() - c->blocked_since;
     c->blocked = 0;
   }
+  /* At most max frames, so every slot the group fills (seq out.seq +
+     wait_cnt, which never passes the seq of the frames handled so far) is
+     within the credit. */
   uint32_t max = credits < VERIFY_BURST ? (uint32_t)credits : VERIFY_BURST;
   uint32_t did = 0;
   for (uint32_t k = 0; k < c->in_cnt && did < max; k++) {
@@ -126,7 +222,9 @@ static uint32_t verify_poll(sl_tile_t *t) {
       uint64_t at = (uint64_t)m->chunk << 6;
       int bad = sz > SL_FRAME_MAX_SZ || at < c->pool_lo[i] || at + sz > c->pool_hi[i];
       if (__builtin_expect(bad, 0)) sz = 0; /* judged malformed below, never read */
-      uint32_t chunk = sl_ring_prepare(&c->out);
+      uint64_t seq = sl_ring_next_seq(&c->out) + c->wait_cnt;
+      sl_ring_invalidate(&c->out, seq);
+      uint32_t chunk = sl_ring_slot_chunk(&c->out, seq);
       uint8_t *dst = sl_chunk_laddr(c->base, chunk);
       memcpy(dst, bad ? dst : c->base + at, sz);
       if (!sl_ring_check(in, m->seq)) continue; /* frame reused while copying: overrun_read */
@@ -135,12 +233,11 @@ static uint32_t verify_poll(sl_tile_t *t) {
         c->parse_fail++;
         continue;
       }
-      if (judge(c, dst, sz, m->sig)) {
-        sl_ring_publish(&c->out, m->sig, chunk, (uint16_t)sz, 0, m->tsorig, sl_ts32());
-        c->verified++;
-      }
+      judge(c, chunk, sz, m->sig, m->tsorig);
     }
   }
+  /* No more input waiting (or the burst is done): the group goes now. */
+  group_settle(c);
   c->next_in++;
   return did;
 }

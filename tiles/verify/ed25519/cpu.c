@@ -1,6 +1,7 @@
 #include "tiles/verify/ed25519/cpu.h"
 
 #include <cpuid.h>
+#include <stdio.h>
 
 static uint64_t xgetbv0(void) {
   uint32_t lo, hi;
@@ -62,4 +63,26 @@ sl_ed25519_backend_t sl_cpu_best(uint32_t f) {
   if (sl_cpu_runs(SL_ED25519_AVX512, f)) return SL_ED25519_AVX512;
   if (sl_cpu_runs(SL_ED25519_AVX2, f)) return SL_ED25519_AVX2;
   return SL_ED25519_LIBSODIUM;
+}
+
+const char *sl_cpu_describe(uint32_t f, char *buf, size_t sz) {
+  static const struct {
+    uint32_t bits;
+    const char *name;
+  } FEATURES[] = {
+      {SL_CPU_AVX2 | SL_CPU_OS_YMM, "AVX2"},
+      {SL_CPU_AVX512F | SL_CPU_OS_ZMM, "AVX-512F"},
+      {SL_CPU_AVX512IFMA | SL_CPU_OS_ZMM, "AVX-512 IFMA"},
+      {SL_CPU_AVX512BW | SL_CPU_OS_ZMM, "AVX-512BW"},
+  };
+  size_t n = 0;
+  buf[0] = 0;
+  for (size_t i = 0; i < sizeof FEATURES / sizeof *FEATURES; i++) {
+    if ((f & FEATURES[i].bits) != FEATURES[i].bits) continue;
+    int w = snprintf(buf + n, sz - n, "%s%s", n ? ", " : "", FEATURES[i].name);
+    if (w < 0 || (size_t)w >= sz - n) return buf;
+    n += (size_t)w;
+  }
+  if (!n) snprintf(buf, sz, "none of AVX2 and AVX-512");
+  return buf;
 }

@@ -7,6 +7,7 @@
 #ifndef SL_TILES_VERIFY_ED25519_CPU_H
 #define SL_TILES_VERIFY_ED25519_CPU_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tiles/verify/ed25519/ed25519.h"
@@ -33,5 +34,12 @@ sl_ed25519_backend_t sl_cpu_best(uint32_t f);
 /* sl_cpu_missing: for a backend f cannot run, the missing feature in
    words ("AVX-512 IFMA", "OS support for ZMM registers", ...); "" if none. */
 const char *sl_cpu_missing(sl_ed25519_backend_t b, uint32_t f);
+
+/* sl_cpu_describe writes the features of f that the backends use, in
+   words, into buf (sz bytes, truncated): "AVX2, AVX-512F, AVX-512 IFMA,
+   AVX-512BW" (only those present and saved by the OS: a feature whose
+   registers the OS does not save is left out), or "none of AVX2 and
+   AVX-512". Returns buf. */
+const char *sl_cpu_describe(uint32_t f, char *buf, size_t sz);
 
 #endif

@@ -55,12 +55,14 @@ int sl_ed25519_select(const char *name, sl_ed25519_backend_t *out, sl_err_t *err
   }
   for (int b = 0; b < SL_ED25519_BACKEND_CNT; b++) {
     if (strcmp(name, BACKENDS[b].name)) continue;
-    if (!sl_cpu_runs((sl_ed25519_backend_t)b, f))
+    if (!sl_cpu_runs((sl_ed25519_backend_t)b, f)) {
+      char has[96];
       return sl_err_set(err,
-                        "backend \"%s\" cannot run on this CPU (it lacks %s); "
+                        "backend \"%s\" cannot run on this CPU (it lacks %s; it has %s); "
                         "use \"auto\" (here: \"%s\")",
-                        name, sl_cpu_missing((sl_ed25519_backend_t)b, f),
+                        name, sl_cpu_missing((sl_ed25519_backend_t)b, f), sl_cpu_describe(f, has, sizeof has),
                         BACKENDS[sl_cpu_best(f)].name);
+    }
     *out = (sl_ed25519_backend_t)b;
     return 0;
   }

@@ -69,7 +69,8 @@ sl_ed25519_backend_t sl_ed25519_auto(void);
    into *out: also the check `sluice config check` reports. Returns 0, or
    -1 with err set if the name is unknown or names a backend this CPU
    cannot run: 'backend "avx512" cannot run on this CPU (it lacks AVX-512
-   IFMA); use "auto" (here: "avx2")' (the caller adds the key's name).
+   IFMA; it has AVX2, AVX-512F, AVX-512BW); use "auto" (here: "avx2")'
+   (the caller adds the key's name).
    Never changes *out on error. */
 int sl_ed25519_select(const char *name, sl_ed25519_backend_t *out, sl_err_t *err);
 

@@ -30,7 +30,7 @@ typedef struct {
     uint32_t verify_tile_count;    /* 1..64 */
     int idle;                      /* SL_IDLE_* */
     uint32_t heartbeat_timeout_ms; /* 100..600000: a tile silent this long is dead */
-    uint32_t nice;                 /* 0..19: every tile's nice value */
+    uint32_t nice;                 /* 0..19: every tile's nice value (default 0) */
   } layout;
 
   struct {

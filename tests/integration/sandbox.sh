@@ -34,7 +34,7 @@ check_tile() { # check_tile LABEL PID KIND PROVIDER SUP_PID
     eq "$l: $c is empty" "0000000000000000" "$(status_of "$p" $c | awk '{print $1}')"
   done
   eq "$l: NoNewPrivs" 1 "$(status_of "$p" NoNewPrivs | awk '{print $1}')"
-  eq "$l: nice 19 ([layout] nice's default)" 19 "$(awk '{print $19}' /proc/$p/stat)"
+  eq "$l: nice 19 (the config's [layout] nice)" 19 "$(awk '{print $19}' /proc/$p/stat)"
   eq "$l: seccomp filter mode" 2 "$(status_of "$p" Seccomp | awk '{print $1}')"
   eq "$l: environment empty" 0 "$(tr -d '\0' < /proc/$p/environ | wc -c)"
   local fds; fds=$(tile_fds "$p")
@@ -61,7 +61,7 @@ check_tile() { # check_tile LABEL PID KIND PROVIDER SUP_PID
 
 start_sb() { # start_sb PROVIDER: an instance of every tile kind, started from a shell holding fd 42 and a secret
   NAME=$(uniq_name sb)
-  write_config "$TMP/$NAME.toml" "$NAME" "$PORT" "net.provider = \"$1\"" \
+  write_config "$TMP/$NAME.toml" "$NAME" "$PORT" "net.provider = \"$1\"" "layout.nice = 19" \
     "sink.pcap = \"$TMP/cap/cap.pcap\"" "monitor.prometheus_listen = \"127.0.0.1:$MPORT\""
   sed -i '1a user = "nobody"' "$TMP/$NAME.toml"
   (exec 42</etc/shadow; SECRET_TOKEN=x exec "$SLUICE_BIN" run --config "$TMP/$NAME.toml") > "$TMP/$NAME.log" 2>&1 &

@@ -63,6 +63,10 @@ static void housekeep(sl_tile_t *t, sl_metrics_t *m, uint64_t now) {
   }
 }
 
+void sl_tile_keep_rules(sl_tile_keep_t *k, const sl_sandbox_rule_t *rules, uint32_t n) {
+  for (uint32_t i = 0; i < n && k->rule_cnt < SL_TILE_KEEP_MAX; i++) k->rules[k->rule_cnt++] = rules[i];
+}
+
 /* The system calls the runtime's own loop makes in every tile. */
 static void runtime_keep(sl_tile_keep_t *k, int log_fd) {
   static const sl_sandbox_rule_t base[] = {
@@ -77,9 +81,9 @@ static void runtime_keep(sl_tile_keep_t *k, int log_fd) {
       SL_SB_ALLOW(exit_group),
       SL_SB_ALLOW(exit),
   };
-  for (uint32_t i = 0; i < sizeof base / sizeof base[0] && k->rule_cnt < SL_TILE_KEEP_MAX; i++)
-    k->rules[k->rule_cnt++] = base[i];
-  if (k->rule_cnt < SL_TILE_KEEP_MAX) k->rules[k->rule_cnt++] = (sl_sandbox_rule_t)SL_SB_ALLOW(write, SL_SB_EQ(0, log_fd));
+  sl_tile_keep_rules(k, base, sizeof base / sizeof base[0]);
+  const sl_sandbox_rule_t log_write = SL_SB_ALLOW(write, SL_SB_EQ(0, log_fd));
+  sl_tile_keep_rules(k, &log_write, 1);
   if (k->fd_cnt < SL_TILE_KEEP_MAX) k->fds[k->fd_cnt++] = log_fd;
 }
 

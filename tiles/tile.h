@@ -55,6 +55,11 @@ typedef struct {
   int writes_files;   /* 1: writes regular files (a capture): no file size limit */
   int dir_fd;         /* the one directory it may create files under (Landlock), or -1 */
 } sl_tile_keep_t;
+
+/* sl_tile_keep_rules appends rules[0..n) to k's allow-list, as many as fit
+   in SL_TILE_KEEP_MAX (a rule left out makes its call kill the tile, with
+   the call named: never a silent allowance). For keep ops and the runtime. */
+void sl_tile_keep_rules(sl_tile_keep_t *k, const sl_sandbox_rule_t *rules, uint32_t n);
 typedef struct {
   /* init runs in the tile's process after fork and pinning, before the
      loop (still privileged: sockets, XSK bind). 0, or -1 with err. */

@@ -107,7 +107,7 @@ static void metric_keep(sl_tile_t *t, sl_tile_keep_t *k) {
       SL_SB_ALLOW(shutdown),
       SL_SB_ALLOW(close),
   };
-  for (uint32_t i = 0; i < sizeof rules / sizeof rules[0]; i++) k->rules[k->rule_cnt++] = rules[i];
+  sl_tile_keep_rules(k, rules, sizeof rules / sizeof rules[0]);
 }
 
 const sl_tile_ops_t sl_metric_tile_ops = {

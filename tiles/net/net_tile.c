@@ -208,7 +208,7 @@ static void net_fini(sl_tile_t *t) {
 static void net_keep(sl_tile_t *t, sl_tile_keep_t *k) {
   net_ctx_t *c = t->ctx;
   for (uint32_t i = 0; i < c->rx.fd_cnt && k->fd_cnt < SL_TILE_KEEP_MAX; i++) k->fds[k->fd_cnt++] = c->rx.fds[i];
-  for (uint32_t i = 0; i < c->rx.rule_cnt && k->rule_cnt < SL_TILE_KEEP_MAX; i++) k->rules[k->rule_cnt++] = c->rx.rules[i];
+  sl_tile_keep_rules(k, c->rx.rules, c->rx.rule_cnt);
 }
 
 const sl_tile_ops_t sl_net_tile_ops = {

@@ -193,7 +193,7 @@ static void sink_keep(sl_tile_t *t, sl_tile_keep_t *k) {
       SL_SB_ALLOW(close),
       SL_SB_ALLOW(geteuid),
   };
-  for (uint32_t i = 0; i < sizeof rules / sizeof rules[0]; i++) k->rules[k->rule_cnt++] = rules[i];
+  sl_tile_keep_rules(k, rules, sizeof rules / sizeof rules[0]);
 }
 
 const sl_tile_ops_t sl_sink_tile_ops = {

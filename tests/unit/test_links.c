@@ -7,13 +7,13 @@
 #include <check.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "app/gen/rng.h"
 #include "app/gen/txn_build.h"
 #include "config/config.h"
 #include "shmem/ring.h"
 #include "shmem/wksp.h"
+#include "tests/unit/fixture.h"
 #include "tiles/frame.h"
 #include "tiles/sink/sink_tile.h"
 #include "tiles/topo.h"
@@ -25,23 +25,16 @@ static sl_wksp_t w;
 static sl_topo_t *topo;
 
 static void setup(void) {
-  sl_err_t err;
   sl_log_set_level(SL_LOG_WARN);
-  ck_assert_int_eq(sl_config_load(&cfg, NULL, &err), 0);
-  snprintf(cfg.name, sizeof cfg.name, "t-links-%d", (int)getpid());
+  fixture_config(&cfg, "t-links");
   cfg.layout.verify_tile_count = 1;
   cfg.shmem.ring_depth = 256;
   cfg.net.rx_queue_size = 64;
   cfg.verify.dedup_cache_size = 1024;
-  sl_wksp_params_t p;
-  sl_wksp_params_default(&p);
-  p.name = cfg.name;
-  p.size = sl_topo_footprint(&cfg);
-  ck_assert_msg(sl_wksp_create(&w, &p, &err) == 0, "%s", err.msg);
-  ck_assert_msg(sl_topo_build(&w, &cfg, NULL, 0, &topo, &err) == 0, "%s", err.msg);
+  fixture_up(&w, &cfg, NULL, &topo);
 }
 
-static void teardown(void) { sl_wksp_remove(&w); }
+static void teardown(void) { fixture_down(&w); }
 
 static void tile_up(sl_tile_t *t, const sl_tile_ops_t *ops, uint32_t kind) {
   memset(t, 0, sizeof *t);

@@ -24,6 +24,7 @@
 #include "shmem/metrics.h"
 #include "shmem/ring.h"
 #include "shmem/wksp.h"
+#include "tests/unit/fixture.h"
 #include "tiles/metric/metric_http.h"
 #include "tiles/metric/metric_prom.h"
 #include "tiles/metric/metric_tile.h"
@@ -33,8 +34,9 @@
 #include "util/version.h"
 #include "util/time.h"
 
-/* Instance names carry the runner's pid (set in main, inherited by each
-   forked test), so main can remove whatever a failed test left behind. */
+/* Instance names start with the runner's pid (set in main, inherited by
+   each forked test; fixture_config appends the test's own), so main can
+   remove whatever a failed test left behind. */
 static char name_prefix[32];
 
 static const char *iname(const char *tag) {
@@ -63,9 +65,8 @@ static uint64_t val_of(uint32_t id, uint32_t idx) { return (id + 1) * 1000ull + 
 static void inst_up(const char *tag) {
   sl_err_t err;
   memset(&inst, 0, sizeof inst);
-  ck_assert_msg(sl_config_load(&inst.cfg, NULL, &err) == 0, "%s", err.msg);
   sl_config_t *cfg = &inst.cfg;
-  snprintf(cfg->name, sizeof cfg->name, "%s", iname(tag));
+  fixture_config(cfg, iname(tag));
   cfg->layout.net_tile_count = 1;
   cfg->layout.verify_tile_count = 2;
   cfg->shmem.ring_depth = 64;
@@ -75,15 +76,14 @@ static void inst_up(const char *tag) {
 
   static char text[16384];
   sl_config_render(cfg, text, sizeof text);
-  sl_wksp_params_t p;
-  sl_wksp_params_default(&p);
-  p.name = cfg->name;
-  p.size = sl_topo_footprint(cfg);
-  p.hugetlbfs_mount = "/tmp"; /* not a hugetlbfs: /dev/shm, leaves hugepages to others */
-  p.config_text = text;
-  ck_assert_msg(sl_wksp_create(&inst.w, &p, &err) == 0, "%s", err.msg);
-  int32_t cpus[2] = {0, 1};
-  ck_assert_msg(sl_topo_build(&inst.w, cfg, cpus, 2, &inst.topo, &err) == 0, "%s", err.msg);
+  static const int32_t cpus[2] = {0, 1};
+  fixture_opts_t o = {
+      .hugetlbfs_mount = "/tmp", /* not a hugetlbfs: /dev/shm, leaves hugepages to others */
+      .config_text = text,
+      .cpus = cpus,
+      .cpu_cnt = 2,
+  };
+  fixture_up(&inst.w, cfg, &o, &inst.topo);
   sl_topo_t *t = inst.topo;
   t->net_provider = SL_NET_IO_URING;
   snprintf(t->net_mode[0], sizeof t->net_mode[0], "io_uring");
@@ -140,7 +140,7 @@ static void inst_up(const char *tag) {
   sl_ring_cons_publish(&inst.sink_cons);
 }
 
-static void inst_down(void) { sl_wksp_remove(&inst.w); }
+static void inst_down(void) { fixture_down(&inst.w); }
 
 static sl_snapshot_t snap; /* large: never on the stack */
 

@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "config/config.h"
 #include "shmem/ring.h"
 #include "shmem/wksp.h"
+#include "tests/unit/fixture.h"
 #include "tiles/frame.h"
 #include "tiles/net/net_tile.h"
 #include "tiles/topo.h"
@@ -104,20 +104,13 @@ static sl_net_provider_t prov = {fake_open, &fake};
 
 /* A topology of one net tile and `verify` verify tiles over the fake. */
 static void up(uint32_t verify) {
-  sl_err_t err;
   sl_log_set_level(SL_LOG_WARN);
-  ck_assert_int_eq(sl_config_load(&cfg, NULL, &err), 0);
-  snprintf(cfg.name, sizeof cfg.name, "t-net-%d", (int)getpid());
+  fixture_config(&cfg, "t-net");
   cfg.layout.verify_tile_count = verify;
   cfg.shmem.ring_depth = 256;
   cfg.net.rx_queue_size = 64;
   cfg.verify.dedup_cache_size = 1024;
-  sl_wksp_params_t p;
-  sl_wksp_params_default(&p);
-  p.name = cfg.name;
-  p.size = sl_topo_footprint(&cfg);
-  ck_assert_msg(sl_wksp_create(&w, &p, &err) == 0, "%s", err.msg);
-  ck_assert_msg(sl_topo_build(&w, &cfg, NULL, 0, &topo, &err) == 0, "%s", err.msg);
+  fixture_up(&w, &cfg, NULL, &topo);
   memset(&fake, 0, sizeof fake);
   memset(&tile, 0, sizeof tile);
   tile.ops = &sl_net_tile_ops;
@@ -128,6 +121,7 @@ static void up(uint32_t verify) {
   tile.net_ctx = &prov;
   snprintf(tile.name, sizeof tile.name, "net:0");
   tile.metrics = sl_topo_metrics(&w, topo, 0)->v;
+  sl_err_t err;
   ck_assert_msg(tile.ops->init(&tile, &err) == 0, "%s", err.msg);
 }
 
@@ -136,7 +130,7 @@ static void setup3(void) { up(3); }
 
 static void teardown(void) {
   tile.ops->fini(&tile);
-  sl_wksp_remove(&w);
+  fixture_down(&w);
 }
 
 static void run_until_sent(void) {

@@ -4,14 +4,13 @@
    progress line in the consumer's region, and a footprint that covers what
    the build allocates. */
 #include <check.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "config/config.h"
 #include "shmem/ring.h"
 #include "shmem/wksp.h"
+#include "tests/unit/fixture.h"
 #include "tiles/topo.h"
 #include "util/log.h"
 
@@ -20,24 +19,17 @@ static sl_wksp_t w;
 static sl_topo_t *topo;
 
 static void up(uint32_t net, uint32_t verify) {
-  sl_err_t err;
   sl_log_set_level(SL_LOG_ERR);
-  ck_assert_int_eq(sl_config_load(&cfg, NULL, &err), 0);
-  snprintf(cfg.name, sizeof cfg.name, "t-topo-%d", (int)getpid());
+  fixture_config(&cfg, "t-topo");
   cfg.layout.net_tile_count = net;
   cfg.layout.verify_tile_count = verify;
   cfg.shmem.ring_depth = 1024;
   cfg.net.rx_queue_size = 64;
   cfg.verify.dedup_cache_size = 1024;
-  sl_wksp_params_t p;
-  sl_wksp_params_default(&p);
-  p.name = cfg.name;
-  p.size = sl_topo_footprint(&cfg);
-  ck_assert_msg(sl_wksp_create(&w, &p, &err) == 0, "%s", err.msg);
-  ck_assert_msg(sl_topo_build(&w, &cfg, NULL, 0, &topo, &err) == 0, "%s", err.msg);
+  fixture_up(&w, &cfg, NULL, &topo);
 }
 
-static void down(void) { sl_wksp_remove(&w); }
+static void down(void) { fixture_down(&w); }
 
 /* The id of the tile whose region holds [off, off + sz), or -1. */
 static int owner(uint64_t off, uint64_t sz) {

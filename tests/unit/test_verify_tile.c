@@ -11,13 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "app/gen/rng.h"
 #include "app/gen/txn_build.h"
 #include "config/config.h"
 #include "shmem/ring.h"
 #include "shmem/wksp.h"
+#include "tests/unit/fixture.h"
 #include "tiles/frame.h"
 #include "tiles/topo.h"
 #include "tiles/verify/ed25519/ed25519.h"
@@ -32,27 +32,20 @@ static sl_ring_cons_t sink; /* ... and the sink */
 static uint32_t next_frame;
 
 static void up(const char *backend) {
-  sl_err_t err;
   sl_log_set_level(SL_LOG_WARN);
-  ck_assert_int_eq(sl_config_load(&cfg, NULL, &err), 0);
-  snprintf(cfg.name, sizeof cfg.name, "t-vtile-%d", (int)getpid());
+  fixture_config(&cfg, "t-vtile");
   snprintf(cfg.verify.ed25519, sizeof cfg.verify.ed25519, "%s", backend);
   cfg.layout.verify_tile_count = 1;
   cfg.shmem.ring_depth = 256;
   cfg.net.rx_queue_size = 64;
   cfg.verify.dedup_cache_size = 1024;
-  sl_wksp_params_t p;
-  sl_wksp_params_default(&p);
-  p.name = cfg.name;
-  p.size = sl_topo_footprint(&cfg);
-  ck_assert_msg(sl_wksp_create(&w, &p, &err) == 0, "%s", err.msg);
-  ck_assert_msg(sl_topo_build(&w, &cfg, NULL, 0, &topo, &err) == 0, "%s", err.msg);
+  fixture_up(&w, &cfg, NULL, &topo);
   ck_assert_int_eq(sl_ring_prod_init(&net, &w, topo->net_ring[0][0], NULL), 0);
   ck_assert_int_eq(sl_ring_cons_init(&sink, &w, topo->verify_ring[0], 0, NULL), 0);
   next_frame = 0;
 }
 
-static void down(void) { sl_wksp_remove(&w); }
+static void down(void) { fixture_down(&w); }
 
 static void setup(void) { up("auto"); }
 

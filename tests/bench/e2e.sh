@@ -129,8 +129,8 @@ print("  capacity: offered %d txn/s for %.0f s; gen sent %d distinct valid at %.
 # A verify tile that falls behind loses nothing until its ring is lapped,
 # then a whole ring at once: so the window shows how far it fell short of
 # its input, and the run shows what that cost.
-print("  over %.1f s mid-run: net published %d/s -> verify judged %d/s (%d/s short: overrun %d/s in the window,"
-      " the rest queued in its %d-deep ring) -> sink sustained %d txn/s"
+print("  over %.1f s mid-run: net published %d/s -> verify judged %d/s, %d/s short of its input (overrun counted"
+      " %d/s in the window: its %d-deep ring queues the deficit, a lap loses the whole ring) -> sink sustained %d txn/s"
       % (dt, rate["published"], rate["judged"], max(rate["published"] - rate["judged"], 0), lost, depth,
          rate["txns"]))
 print("  verify overrun over the run: %d of %d published (%.1f %%)%s"

@@ -23,7 +23,7 @@ SECS=${E2E_SECONDS:-5}
 name=bench-e2e-$$
 port=$((30000 + $$ % 20000))
 tmp=$(mktemp -d /tmp/sluice-e2e.XXXXXX)
-pid= mpid=
+pid='' mpid=''
 cleanup() {
   [ -n "$mpid" ] && kill "$mpid" 2>/dev/null
   [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
@@ -89,7 +89,7 @@ fi
 wait_quiet > /dev/null
 sleep 0.3 # one more sample of the settled counters
 kill -TERM "$mpid"; wait "$mpid"; mpid=
-python3 - "$tmp/cap.ndjson" "$tmp/cap.json" "$OFFER" "$tmp/cap" <<'PY'
+python3 - "$tmp/cap.ndjson" "$tmp/cap.json" "$OFFER" "$tmp/cap" <<'PY' || exit 1
 import json, sys
 series, gen, offer, out = sys.argv[1], json.load(open(sys.argv[2])), int(sys.argv[3]), sys.argv[4]
 rows = []
@@ -142,7 +142,6 @@ print("  accounting at rest: published %d = judged %d + overrun %d + voided read
          "exact" if acct else "MISMATCH"))
 open(out, "w").write("%d %d\n" % (rate["txns"], lost))
 PY
-[ $? -eq 0 ] || exit 1
 read -r cap lost < "$tmp/cap"
 stop_instance
 

@@ -1,6 +1,7 @@
 #include "tiles/tile.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -17,18 +18,29 @@
    SL_TILE_IDLE_POLLS empty polls in a row (a few hundred nanoseconds: work
    that is about to land is not slept past) the tile sleeps: in its own
    wait op until its input signals, at most until the next housekeeping;
-   without one, naps that start at SL_TILE_NAP_MIN_NS and double while
-   nothing comes, up to SL_TILE_NAP_MAX_NS. Short first naps keep the
-   wake-up delay of a lightly loaded tile low; longer ones keep an idle
-   tile from waking a NAPI thread's CPU 20 000 times a second. */
+   without one, in naps that sl_tile_nap_ns sizes, from SL_TILE_NAP_MIN_NS
+   to SL_TILE_NAP_MAX_NS. */
 #define SL_TILE_IDLE_POLLS 16u
-#define SL_TILE_NAP_MIN_NS 10000ull
-#define SL_TILE_NAP_MAX_NS 160000ull
 
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
 #endif
+}
+
+uint64_t sl_tile_nap_ns(uint64_t last_ns, uint64_t period_ns, uint64_t found, uint64_t depth) {
+  uint64_t ns;
+  if (!found) {
+    ns = last_ns < SL_TILE_NAP_MAX_NS / 2 ? last_ns * 2 : SL_TILE_NAP_MAX_NS;
+  } else {
+    /* period_ns * (depth / 4) / found, without overflow: period_ns stays
+       far below 2^40 ns between two naps, depth / 4 below 2^18. */
+    uint64_t quarter = depth / 4 ? depth / 4 : 1;
+    ns = period_ns / found * quarter + period_ns % found * quarter / found;
+  }
+  if (ns < SL_TILE_NAP_MIN_NS) ns = SL_TILE_NAP_MIN_NS;
+  if (ns > SL_TILE_NAP_MAX_NS) ns = SL_TILE_NAP_MAX_NS;
+  return ns;
 }
 
 int sl_tile_stop_requested(const sl_tile_t *t) {
@@ -148,6 +160,11 @@ int sl_tile_main(sl_tile_t *t) {
      one's own nice needs no privilege, so this cannot fail for want of it. */
   if (t->cfg->layout.nice && setpriority(PRIO_PROCESS, 0, (int)t->cfg->layout.nice))
     SL_WARN("tile %s: cannot set nice %u: %s", t->name, t->cfg->layout.nice, strerror(errno));
+  /* A woken tile waits for the next scheduling point instead of preempting
+     what runs (tile.h: "Why SCHED_BATCH"). Any process may choose it. */
+  struct sched_param sp = {.sched_priority = 0};
+  if (sched_setscheduler(0, SCHED_BATCH, &sp))
+    SL_WARN("tile %s: cannot take SCHED_BATCH: %s", t->name, strerror(errno));
 
   sl_err_t err = {{0}};
   if (t->ops->init && t->ops->init(t, &err)) {
@@ -167,8 +184,11 @@ int sl_tile_main(sl_tile_t *t) {
 
   int stopping = 0;
   uint32_t idle_polls = 0;
+  uint64_t depth = t->topo->link_depth < t->topo->ring_depth ? t->topo->link_depth : t->topo->ring_depth;
   uint64_t nap_ns = SL_TILE_NAP_MIN_NS;
+  uint64_t found = 0; /* frags or packets handled since the last nap began */
   uint64_t now = sl_now_ns();
+  uint64_t nap_began = now;
   uint64_t next_hk = now;
   for (;;) {
     if (now >= next_hk) {
@@ -189,7 +209,7 @@ int sl_tile_main(sl_tile_t *t) {
     if (did) {
       sl_metrics_add(m, SL_M_BUSY_NS, after - now);
       idle_polls = 0;
-      nap_ns = SL_TILE_NAP_MIN_NS;
+      found += did;
     } else {
       if (t->idle == SL_IDLE_SPIN || ++idle_polls < SL_TILE_IDLE_POLLS) {
         cpu_relax();
@@ -197,9 +217,11 @@ int sl_tile_main(sl_tile_t *t) {
         t->ops->wait(t, next_hk > after ? next_hk - after : 0);
         after = sl_now_ns();
       } else {
+        nap_ns = sl_tile_nap_ns(nap_ns, after - nap_began, found, depth);
+        nap_began = after;
+        found = 0;
         struct timespec ts = {0, (long)nap_ns};
         nanosleep(&ts, NULL);
-        if (nap_ns < SL_TILE_NAP_MAX_NS) nap_ns *= 2;
         after = sl_now_ns();
       }
       sl_metrics_add(m, SL_M_IDLE_NS, after - now);

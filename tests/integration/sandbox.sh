@@ -35,6 +35,7 @@ check_tile() { # check_tile LABEL PID KIND PROVIDER SUP_PID
   done
   eq "$l: NoNewPrivs" 1 "$(status_of "$p" NoNewPrivs | awk '{print $1}')"
   eq "$l: nice 19 (the config's [layout] nice)" 19 "$(awk '{print $19}' /proc/$p/stat)"
+  eq "$l: scheduling policy SCHED_BATCH (3)" 3 "$(awk '{print $41}' /proc/$p/stat)"
   eq "$l: seccomp filter mode" 2 "$(status_of "$p" Seccomp | awk '{print $1}')"
   eq "$l: environment empty" 0 "$(tr -d '\0' < /proc/$p/environ | wc -c)"
   local fds; fds=$(tile_fds "$p")

@@ -1,0 +1,64 @@
+/* Unit tests for the tile runtime's idle policy: how long a napping tile
+   ([layout] idle = "adaptive", no wait op) sleeps, sl_tile_nap_ns. */
+#include <check.h>
+#include <stdint.h>
+
+#include "tiles/tile.h"
+
+#define US 1000ull
+
+START_TEST(an_idle_input_doubles_the_nap_up_to_the_longest) {
+  uint64_t ns = SL_TILE_NAP_MIN_NS, prev = 0;
+  int steps = 0;
+  while (ns != prev) {
+    prev = ns;
+    ns = sl_tile_nap_ns(ns, ns, 0, 16384);
+    ck_assert_uint_eq(ns, prev * 2 > SL_TILE_NAP_MAX_NS ? SL_TILE_NAP_MAX_NS : prev * 2);
+    ck_assert_int_lt(++steps, 64);
+  }
+  ck_assert_uint_eq(ns, SL_TILE_NAP_MAX_NS);
+}
+END_TEST
+
+/* The case that costs packets: 10 frags in a 10 us nap (1 M/s) used to
+   bring the next nap back to 10 us; a 16384-slot ring fills a quarter in
+   4 ms at that rate, so the tile sleeps as long as it may. */
+START_TEST(a_flowing_input_is_taken_in_long_naps) {
+  ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MIN_NS, 10 * US, 10, 16384), SL_TILE_NAP_MAX_NS);
+  ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MAX_NS, 160 * US, 160, 16384), SL_TILE_NAP_MAX_NS);
+}
+END_TEST
+
+START_TEST(a_ring_filling_fast_is_looked_at_sooner) {
+  /* 64 slots at 1 frag/us: a quarter (16) lands in 16 us. */
+  ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MAX_NS, 160 * US, 160, 64), 16 * US);
+  /* 1024 slots, 2 frags/us: 256 in 128 us. */
+  ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MAX_NS, 100 * US, 200, 1024), 128 * US);
+}
+END_TEST
+
+START_TEST(the_nap_stays_within_its_bounds) {
+  /* Faster than the shortest nap can follow, and tiny rings. */
+  ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MAX_NS, 10 * US, 1000000, 64), SL_TILE_NAP_MIN_NS);
+  ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MAX_NS, 10 * US, 5, 1), SL_TILE_NAP_MIN_NS);
+  ck_assert_uint_eq(sl_tile_nap_ns(0, 0, 0, 16384), SL_TILE_NAP_MIN_NS);
+  /* A period of a whole housekeeping pause, the largest ring: no overflow. */
+  ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MAX_NS, 1ull << 40, 1, 1u << 20), SL_TILE_NAP_MAX_NS);
+  ck_assert_uint_eq(sl_tile_nap_ns(UINT64_MAX / 2 + 1, 0, 0, 16384), SL_TILE_NAP_MAX_NS);
+}
+END_TEST
+
+int main(void) {
+  Suite *su = suite_create("tile");
+  TCase *tc = tcase_create("nap");
+  tcase_add_test(tc, an_idle_input_doubles_the_nap_up_to_the_longest);
+  tcase_add_test(tc, a_flowing_input_is_taken_in_long_naps);
+  tcase_add_test(tc, a_ring_filling_fast_is_looked_at_sooner);
+  tcase_add_test(tc, the_nap_stays_within_its_bounds);
+  suite_add_tcase(su, tc);
+  SRunner *sr = srunner_create(su);
+  srunner_run_all(sr, CK_NORMAL);
+  int failed = srunner_ntests_failed(sr);
+  srunner_free(sr);
+  return failed ? 1 : 0;
+}

@@ -7,6 +7,11 @@
    median of its rounds with the 10th-90th percentile spread, and the ratio
    to the bare loop is taken round by round (median and spread of those).
 
+   The fastest backend also runs sandboxed, as `sluice run` confines a
+   verify tile (user nobody, no capability, seccomp, Landlock, namespaces,
+   the workspace read-only outside its own region): the sandbox's cost is
+   the ratio of the two, round by round.
+
    The bench process plays the net tile (publishes pre-built frames into
    the net ring, never more than half a ring ahead of the verify tile, so
    nothing is overrun) and the sink (drains the verify ring). Every
@@ -27,6 +32,7 @@
 #include "shmem/ring.h"
 #include "shmem/wksp.h"
 #include "tiles/frame.h"
+#include "tiles/sandbox.h"
 #include "tiles/tile.h"
 #include "tiles/topo.h"
 #include "tiles/verify/sigverify.h"
@@ -76,9 +82,20 @@ typedef struct {
   uint64_t ns, verified, sigs;
 } tile_res_t;
 
+/* One way to run the tile: a backend, unconfined or sandboxed. */
+typedef struct {
+  const char *backend;
+  int sandbox;
+} tile_mode_t;
+
 static tile_res_t run_tile(const sl_gen_pool_t *pool, uint64_t lo, uint64_t hi, int cpu, int pcpu,
-                           const char *backend) {
+                           const tile_mode_t *mode) {
   sl_err_t err = {{0}};
+  const char *backend = mode->backend;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  if (mode->sandbox && sl_sandbox_resolve_user("nobody", &uid, &gid, &err)) die("sandbox user", &err);
+  pid_t parent = getpid();
   uint64_t count = hi - lo;
   static sl_config_t cfg;
   if (sl_config_load(&cfg, NULL, &err)) die("config", &err);
@@ -117,6 +134,9 @@ static tile_res_t run_tile(const sl_gen_pool_t *pool, uint64_t lo, uint64_t hi, 
     t.wksp = &w;
     t.cfg = &cfg;
     t.topo = topo;
+    t.uid = uid; /* 0: unconfined */
+    t.gid = gid;
+    t.parent = parent;
     _exit(sl_tile_main(&t));
   }
   pin(pcpu);
@@ -187,15 +207,18 @@ int main(int argc, char **argv) {
   if (sl_sigverify_init(&err)) die("sodium", &err);
   sl_log_set_level(SL_LOG_WARN);
 
-  /* The tile's modes: every backend this CPU runs, libsodium first. */
+  /* The tile's modes: every backend this CPU runs, libsodium first, then
+     the last (fastest) of them sandboxed. */
   static const char *const names[] = {"libsodium", "avx2", "avx512"};
-  const char *modes[3];
+  tile_mode_t modes[4];
   int nm = 0;
   for (int k = 0; k < 3; k++) {
     sl_ed25519_backend_t b;
-    if (sl_ed25519_select(names[k], &b, &err) == 0) modes[nm++] = names[k];
+    if (sl_ed25519_select(names[k], &b, &err) == 0) modes[nm++] = (tile_mode_t){names[k], 0};
     else printf("verify_tile: backend %s skipped: %s\n", names[k], err.msg);
   }
+  int fast = nm - 1; /* libsodium always runs */
+  modes[nm++] = (tile_mode_t){modes[fast].backend, 1};
 
   /* Distinct valid transactions, realistic sizes and 1..4 signatures. */
   sl_gen_opts_t go;
@@ -209,7 +232,7 @@ int main(int argc, char **argv) {
   fprintf(stderr, "building %lu transactions...\n", (unsigned long)count);
   if (sl_gen_pool_new(&pool, &go, &err)) die("gen pool", &err);
 
-  static double base[ROUNDS_MAX], rate[3][ROUNDS_MAX], ratio[3][ROUNDS_MAX];
+  static double base[ROUNDS_MAX], rate[4][ROUNDS_MAX], ratio[4][ROUNDS_MAX], sb_cost[ROUNDS_MAX];
   uint64_t per = count / (uint64_t)rounds, total_sigs = 0;
   int bad = 0;
   printf("verify tile vs bare libsodium loop, CPU %d (producer/sink CPU %d), %d rounds of %lu distinct "
@@ -233,13 +256,15 @@ int main(int argc, char **argv) {
       bad = 1;
     }
     for (int k = 0; k < nm; k++) {
-      tile_res_t t = run_tile(&pool, lo, hi, cpu, pcpu, modes[k]);
+      tile_res_t t = run_tile(&pool, lo, hi, cpu, pcpu, &modes[k]);
       rate[k][r] = (double)bres[1] / ((double)t.ns / 1e9);
       ratio[k][r] = rate[k][r] / base[r];
-      printf(", tile/%s %8.0f (x%.2f)", modes[k], rate[k][r], ratio[k][r]);
+      if (modes[k].sandbox) sb_cost[r] = rate[k][r] / rate[fast][r];
+      printf(", tile/%s%s %8.0f (x%.2f)", modes[k].backend, modes[k].sandbox ? "+sb" : "", rate[k][r],
+             ratio[k][r]);
       if (t.verified != per || t.sigs != bres[1]) {
         fprintf(stderr, "\nbench_verify_tile: round %d, %s: tile verified %lu of %lu, sigs %lu vs %lu\n", r,
-                modes[k], (unsigned long)t.verified, (unsigned long)per, (unsigned long)t.sigs,
+                modes[k].backend, (unsigned long)t.verified, (unsigned long)per, (unsigned long)t.sigs,
                 (unsigned long)bres[1]);
         bad = 1;
       }
@@ -251,18 +276,24 @@ int main(int argc, char **argv) {
   double bmed = bench_quant(base, rounds, 0.5);
   printf("  %-46s %8.0f sig/s (p10-p90 %.0f-%.0f)\n", "bare crypto_sign_verify_detached loop", bmed,
          bench_quant(base, rounds, 0.1), bench_quant(base, rounds, 0.9));
-  for (int k = 0; k < nm; k++) {
+  for (int k = 0; k < nm - 1; k++) {
     double med = bench_quant(rate[k], rounds, 0.5), lo = bench_quant(rate[k], rounds, 0.1), hi = bench_quant(rate[k], rounds, 0.9);
     double rmed = bench_quant(ratio[k], rounds, 0.5), rlo = bench_quant(ratio[k], rounds, 0.1), rhi = bench_quant(ratio[k], rounds, 0.9);
     char label[64];
-    snprintf(label, sizeof label, "verify tile, ed25519 = \"%s\"", modes[k]);
+    snprintf(label, sizeof label, "verify tile, ed25519 = \"%s\"", modes[k].backend);
     printf("  %-46s %8.0f sig/s (p10-p90 %.0f-%.0f)  x%.2f bare (per round p10-p90 %.2f-%.2f)%s\n", label, med, lo,
            hi, rmed, rlo, rhi,
-           !strcmp(modes[k], "avx512") ? "  target >= 1.9"
-           : !strcmp(modes[k], "libsodium") ? "  target >= 0.97" : "");
+           !strcmp(modes[k].backend, "avx512") ? "  target >= 1.9"
+           : !strcmp(modes[k].backend, "libsodium") ? "  target >= 0.97" : "");
     printf("RESULT bench=verify_tile backend=%s baseline_sig_per_s=%.0f tile_sig_per_s=%.0f ratio=%.3f "
-           "ratio_p10=%.3f ratio_p90=%.3f\n", modes[k], bmed, med, rmed, rlo, rhi);
+           "ratio_p10=%.3f ratio_p90=%.3f\n", modes[k].backend, bmed, med, rmed, rlo, rhi);
   }
+  double smed = bench_quant(sb_cost, rounds, 0.5);
+  printf("  verify tile sandboxed / unconfined (ed25519 = \"%s\"): x%.3f (per round p10-p90 %.3f-%.3f)  "
+         "target ~1: the sandbox's cost\n", modes[fast].backend, smed, bench_quant(sb_cost, rounds, 0.1),
+         bench_quant(sb_cost, rounds, 0.9));
+  printf("RESULT bench=verify_tile_sandbox backend=%s ratio=%.3f ratio_p10=%.3f ratio_p90=%.3f\n",
+         modes[fast].backend, smed, bench_quant(sb_cost, rounds, 0.1), bench_quant(sb_cost, rounds, 0.9));
   sl_gen_pool_delete(&pool);
   return bad;
 }

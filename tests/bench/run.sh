@@ -36,6 +36,7 @@ run_bench ring --runs 5 --count 20000000
 run_bench verify
 run_bench ed25519
 run_bench verify_tile --count 42000 --rounds 7
+run_bench sandbox --rounds 7
 run_bench uring --runs 3 --count 500000 --drain 200000
 run_bench net
 # The pipeline with libsodium and with the fastest backend this CPU runs.

@@ -8,7 +8,9 @@
             progress, stop flag                   -> housekeep_ns
             when idle: spin ("spin"), or ("adaptive") sleep: in the
             kernel until input arrives (the net tile's wait), else in
-            short naps, never spinning or yielding
+            naps sized to the input, never spinning or yielding
+     stop requested: keep polling until the tile says it has drained
+     fini
 
    Why adaptive never spins: a tile often shares its CPU with the kernel's
    receive work for its queue (a threaded NAPI kthread, or ksoftirqd when
@@ -24,11 +26,9 @@
    again, tens of thousands of times a second. A SCHED_BATCH task has the
    same share of the CPU but does not preempt on wake-up: it runs when
    the CPU is free or the running task's slice ends, and then finds a
-   batch. Measured (bench_net, 200 B, five rounds, naps of
-   sl_tile_nap_ns): the net tile at 0.58x the bare AF_XDP loop without,
-   0.77-0.86x with (three runs).
-     stop requested: keep polling until the tile says it has drained
-     fini
+   batch. Measured (bench_net, 200 B, one run each, naps of
+   sl_tile_nap_ns): the net tile at 0.58x the bare AF_XDP loop without it,
+   0.77-0.86x with it on the net tile or on every tile.
 
    The supervisor (app/run.c) builds the topology (tiles/topo.h) in the
    workspace, forks one process per tile and calls sl_tile_main there. */
@@ -136,13 +136,14 @@ struct sl_tile {
    since that nap began. Nothing found: twice last_ns (the input is idle:
    back off). Else the time its input takes, at the rate it just showed
    (found / period_ns), to fill a quarter of depth (the smallest input
-   ring's slots): a flowing input is taken in batches as large as the ring
-   safely holds, not woken every 10 µs for a few frags (bench_net, 200 B,
-   the net tile's drain tile napping so, five rounds, no SCHED_BATCH: the
-   net tile took 0.46-0.63 M pkt/s with naps that restart at 10 µs after
-   any work, 1.29-1.37 M with these up to 160 µs, 1.61-1.72 M up to
-   320 µs, no more beyond), and a ring filling fast is looked at sooner. Always within
-   [SL_TILE_NAP_MIN_NS, SL_TILE_NAP_MAX_NS]. Pure; never fails. */
+   ring's slots), so a flowing input is taken in batches the ring holds
+   safely and a ring filling fast is looked at sooner. Always within
+   [SL_TILE_NAP_MIN_NS, SL_TILE_NAP_MAX_NS]. Pure; never fails.
+   Measured (bench_net, 200 B, five rounds, without SCHED_BATCH), the net
+   tile beside a tile napping so: 0.46-0.63 M pkt/s with the naps this
+   replaced (back to 10 µs after any work: 10^5 wake-ups a second), 1.29-
+   1.37 M with these up to 160 µs, 1.61-1.72 M up to 320 µs, no more at
+   640 µs or 1 ms. */
 uint64_t sl_tile_nap_ns(uint64_t last_ns, uint64_t period_ns, uint64_t found, uint64_t depth);
 
 /* sl_tile_main runs the tile's whole life in the calling process and

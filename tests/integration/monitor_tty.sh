@@ -8,8 +8,8 @@ SUITE=monitor_tty
 . "$(dirname "$0")/lib.sh"
 
 command -v tmux > /dev/null || { not_ok "tmux missing (make deps)"; finish; exit; }
-SOCK=sluice-test-$$
-tm() { tmux -L "$SOCK" "$@"; }
+SOCK=$TMP/tmux.sock # inside TMP, so cleanup removes it (kill-server leaves a -L socket behind)
+tm() { tmux -S "$SOCK" "$@"; }
 trap 'tm kill-server 2>/dev/null; cleanup' EXIT
 
 PORT=$((20000 + $$ % 20000))

@@ -60,7 +60,10 @@
    of io_uring and recvmmsg at 80% of recvmmsg's): loss (more than
    --loss-max, default 0, is marked FAIL), and the CPU the receive path
    costs per packet (the NAPI kthread + the receiver's process, from
-   /proc/PID/schedstat) at the same rate.
+   /proc/PID/schedstat) at the same rate. For the tiles the drain tile's
+   CPU per packet is shown apart ("drain"): it is the consumer a verify or
+   sink tile would be, not receive work, and is not in "cpu" nor in the
+   CPU ratio against the bare loop, which has no consumer.
 
    Output: a table per payload size, the ratios, the paced rounds, one
    RESULT line. Every wait is bounded. Needs root (skipped, exit 0,
@@ -1127,6 +1130,7 @@ typedef struct {
   uint64_t got_live;     /* of got, taken while the source ran */
   double secs;           /* the source's run */
   double napi_ns, rx_ns; /* CPU per packet received: NAPI kthread, receiver process */
+  double drain_ns;       /* the tiles: their drain tile's, on the same core (not in rx_ns) */
 } probe_t;
 
 static uint64_t probe_lost(const probe_t *p) { return p->sent > p->got ? p->sent - p->got : 0; }
@@ -1140,7 +1144,9 @@ static probe_t probe(rxr_t *x, const src_t *src, double rate, double secs) {
   memset(r, 0, sizeof *r);
   uint64_t count = (uint64_t)(rate * secs);
   if (count < 1000) count = 1000;
+  pid_t drain = x->tr ? x->tr->drain_pid : 0;
   uint64_t got0 = rx_count(x), napi0 = task_cpu_ns(x->napi), cpu0 = task_cpu_ns(x->pid);
+  uint64_t drain0 = drain ? task_cpu_ns(drain) : 0;
   pid_t tx = fork_or_die();
   if (tx == 0) tx_child(r, src, count, rate);
   int st = reap(tx, PROBE_MAX_NS + STOP_NS);
@@ -1170,17 +1176,20 @@ static probe_t probe(rxr_t *x, const src_t *src, double rate, double secs) {
   if (p.got) {
     p.napi_ns = (double)(task_cpu_ns(x->napi) - napi0) / (double)p.got;
     p.rx_ns = (double)(task_cpu_ns(x->pid) - cpu0) / (double)p.got;
+    if (drain) p.drain_ns = (double)(task_cpu_ns(drain) - drain0) / (double)p.got;
   }
   munmap(r, sizeof *r);
   return p;
 }
 
 static void print_probe(const char *name, const probe_t *p) {
+  char drain[32] = "";
+  if (p->drain_ns > 0) snprintf(drain, sizeof drain, "; drain %4.0f", p->drain_ns);
   printf("    %-11s asked %8.0f pkt/s, source %8.0f pkt/s: sent %9llu got %9llu, lost %6.2f%% (veth %llu); "
-         "cpu %5.0f ns/pkt (napi %5.0f + receiver %4.0f)%s\n",
+         "cpu %5.0f ns/pkt (napi %5.0f + receiver %4.0f%s)%s\n",
          name, p->rate, p->tx_pps, (unsigned long long)p->sent, (unsigned long long)p->got,
          p->sent ? 100.0 * (double)probe_lost(p) / (double)p->sent : 0, (unsigned long long)p->veth_drop,
-         p->napi_ns + p->rx_ns, p->napi_ns, p->rx_ns, probe_pass(p) ? "" : "  FAIL");
+         p->napi_ns + p->rx_ns, p->napi_ns, p->rx_ns, drain, probe_pass(p) ? "" : "  FAIL");
 }
 
 /* What a probe's receiver took per second while the source ran (not
@@ -1289,12 +1298,14 @@ static void paced_pair(size_res_t *s, const src_t *src, int a, int b, double rat
 static void print_size(uint32_t size, const size_res_t *s) {
   printf("\npayload %u B (frame %u B), %d rounds; capacity = the most packets/s received under rising offers:\n",
          size, size + SL_FRAME_HDR_SZ, opt.rounds);
-  printf("  %-11s %10s %21s %9s %9s %9s\n", "receiver", "capacity", "range over rounds", "napi ns/p", "user ns/p",
-         "cpu ns/p");
+  printf("  %-11s %10s %21s %9s %9s %9s %10s\n", "receiver", "capacity", "range over rounds", "napi ns/p", "user ns/p",
+         "cpu ns/p", "drain ns/p");
   for (int j = 0; j < RX_CNT; j++) {
     const probe_t *p = &s->at[j][s->med_round[j]];
-    printf("  %-11s %10.0f %10.0f..%-10.0f %9.0f %9.0f %9.0f%s\n", rx_name[j], s->med[j], s->lo[j], s->hi[j],
-           p->napi_ns, p->rx_ns, cpu_of(p), s->src_bound[j][s->med_round[j]] ? "  (source-bound)" : "");
+    char drain[16] = "-";
+    if (p->drain_ns > 0) snprintf(drain, sizeof drain, "%.0f", p->drain_ns);
+    printf("  %-11s %10.0f %10.0f..%-10.0f %9.0f %9.0f %9.0f %10s%s\n", rx_name[j], s->med[j], s->lo[j], s->hi[j],
+           p->napi_ns, p->rx_ns, cpu_of(p), drain, s->src_bound[j][s->med_round[j]] ? "  (source-bound)" : "");
   }
   for (uint32_t i = 0; i < RATIO_CNT; i++)
     printf("  ratio %-8s/%-8s %.3f (rounds %.3f..%.3f; target %s)\n", rx_opt[ratios[i].num],
@@ -1418,7 +1429,8 @@ int main(int argc, char **argv) {
          opt.napi_on_rx ? " (shared with the receiver: each receiver is its whole receive path)"
                         : " (the source's: the receivers have their core alone and spin)");
   printf("  source: XDP live frames, paced; probes of %.0f ms; capacity search per receiver per round, receivers\n"
-         "  in rotated order; columns at the median round: NAPI kthread and receiver process CPU per packet\n",
+         "  in rotated order; columns at the median round: NAPI kthread and receiver process CPU per packet\n"
+         "  (and the tiles' drain tile's, apart)\n",
          opt.probe_secs * 1e3);
 
   static size_res_t sr[MAX_SIZES];

@@ -32,9 +32,12 @@ uint64_t sl_tile_nap_ns(uint64_t last_ns, uint64_t period_ns, uint64_t found, ui
   uint64_t ns;
   if (!found) {
     ns = last_ns < SL_TILE_NAP_MAX_NS / 2 ? last_ns * 2 : SL_TILE_NAP_MAX_NS;
+  } else if (found * SL_TILE_NAP_MIN_NS < period_ns) {
+    ns = SL_TILE_NAP_MIN_NS; /* sparse: the next frag is likely a single one, soon */
   } else {
-    /* period_ns * (depth / 4) / found, without overflow: period_ns stays
-       far below 2^40 ns between two naps, depth / 4 below 2^18. */
+    /* period_ns * (depth / 4) / found, without overflow: here found >=
+       period_ns / SL_TILE_NAP_MIN_NS, so period_ns / found < 2^14, and
+       depth / 4 < 2^18, found < 2^46. */
     uint64_t quarter = depth / 4 ? depth / 4 : 1;
     ns = period_ns / found * quarter + period_ns % found * quarter / found;
   }

@@ -29,6 +29,16 @@ START_TEST(a_flowing_input_is_taken_in_long_naps) {
 }
 END_TEST
 
+/* A lone frag every 250 us (4000/s): the next nap is the shortest, so the
+   next one waits 10 us, not 320. */
+START_TEST(a_sparse_input_is_looked_at_soon) {
+  ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MAX_NS, 330 * US, 1, 16384), SL_TILE_NAP_MIN_NS);
+  ck_assert_uint_eq(sl_tile_nap_ns(160 * US, 170 * US, 16, 16384), SL_TILE_NAP_MIN_NS);
+  /* One frag per 10 us or more is flowing: 17 in 170 us. */
+  ck_assert_uint_eq(sl_tile_nap_ns(160 * US, 170 * US, 17, 16384), SL_TILE_NAP_MAX_NS);
+}
+END_TEST
+
 START_TEST(a_ring_filling_fast_is_looked_at_sooner) {
   /* 64 slots at 1 frag/us: a quarter (16) lands in 16 us. */
   ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MAX_NS, 160 * US, 160, 64), 16 * US);
@@ -42,8 +52,10 @@ START_TEST(the_nap_stays_within_its_bounds) {
   ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MAX_NS, 10 * US, 1000000, 64), SL_TILE_NAP_MIN_NS);
   ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MAX_NS, 10 * US, 5, 1), SL_TILE_NAP_MIN_NS);
   ck_assert_uint_eq(sl_tile_nap_ns(0, 0, 0, 16384), SL_TILE_NAP_MIN_NS);
-  /* A period of a whole housekeeping pause, the largest ring: no overflow. */
-  ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MAX_NS, 1ull << 40, 1, 1u << 20), SL_TILE_NAP_MAX_NS);
+  /* Periods of some 18 minutes (a stopped tile), the largest ring: no
+     overflow, sparse or flowing. */
+  ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MAX_NS, 1ull << 40, 1, 1u << 20), SL_TILE_NAP_MIN_NS);
+  ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MAX_NS, 1ull << 40, 1ull << 27, 1u << 20), SL_TILE_NAP_MAX_NS);
   ck_assert_uint_eq(sl_tile_nap_ns(UINT64_MAX / 2 + 1, 0, 0, 16384), SL_TILE_NAP_MAX_NS);
 }
 END_TEST
@@ -53,6 +65,7 @@ int main(void) {
   TCase *tc = tcase_create("nap");
   tcase_add_test(tc, an_idle_input_doubles_the_nap_up_to_the_longest);
   tcase_add_test(tc, a_flowing_input_is_taken_in_long_naps);
+  tcase_add_test(tc, a_sparse_input_is_looked_at_soon);
   tcase_add_test(tc, a_ring_filling_fast_is_looked_at_sooner);
   tcase_add_test(tc, the_nap_stays_within_its_bounds);
   suite_add_tcase(su, tc);

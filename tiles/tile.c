@@ -82,8 +82,11 @@ void sl_tile_keep_rules(sl_tile_keep_t *k, const sl_sandbox_rule_t *rules, uint3
   for (uint32_t i = 0; i < n && k->rule_cnt < SL_TILE_KEEP_MAX; i++) k->rules[k->rule_cnt++] = rules[i];
 }
 
-/* The system calls the runtime's own loop makes in every tile. */
-static void runtime_keep(sl_tile_keep_t *k, int log_fd) {
+void sl_tile_keep_fds(sl_tile_keep_t *k, const int *fds, uint32_t n) {
+  for (uint32_t i = 0; i < n && k->fd_cnt < SL_TILE_KEEP_MAX; i++) k->fds[k->fd_cnt++] = fds[i];
+}
+
+void sl_tile_keep_runtime(sl_tile_keep_t *k, int log_fd) {
   static const sl_sandbox_rule_t base[] = {
       SL_SB_ALLOW(clock_gettime),   /* vDSO; a real call where the clocksource forces it */
       SL_SB_ALLOW(gettimeofday),    /* sl_log's timestamp, idem */
@@ -99,7 +102,7 @@ static void runtime_keep(sl_tile_keep_t *k, int log_fd) {
   sl_tile_keep_rules(k, base, sizeof base / sizeof base[0]);
   const sl_sandbox_rule_t log_write = SL_SB_ALLOW(write, SL_SB_EQ(0, log_fd));
   sl_tile_keep_rules(k, &log_write, 1);
-  if (k->fd_cnt < SL_TILE_KEEP_MAX) k->fds[k->fd_cnt++] = log_fd;
+  sl_tile_keep_fds(k, &log_fd, 1);
 }
 
 /* Confines the tile for good, after its privileged setup: every page of
@@ -124,7 +127,7 @@ static int confine(sl_tile_t *t, sl_metrics_t *m, sl_err_t *err) {
   k.dir_fd = -1;
   if (t->ops->keep) t->ops->keep(t, &k);
   int log_fd = sl_log_fd();
-  runtime_keep(&k, log_fd);
+  sl_tile_keep_runtime(&k, log_fd);
   int top = 0;
   for (uint32_t i = 0; i < k.fd_cnt; i++)
     if (k.fds[i] > top) top = k.fds[i];

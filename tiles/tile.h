@@ -72,6 +72,18 @@ typedef struct {
    in SL_TILE_KEEP_MAX (a rule left out makes its call kill the tile, with
    the call named: never a silent allowance). For keep ops and the runtime. */
 void sl_tile_keep_rules(sl_tile_keep_t *k, const sl_sandbox_rule_t *rules, uint32_t n);
+
+/* sl_tile_keep_fds appends fds[0..n) to k's descriptors, as many as fit in
+   SL_TILE_KEEP_MAX (one left out is closed by the sandbox: its next use
+   fails with EBADF, never silently works). For keep ops and the runtime. */
+void sl_tile_keep_fds(sl_tile_keep_t *k, const int *fds, uint32_t n);
+
+/* sl_tile_keep_runtime appends what the runtime's own loop keeps in every
+   tile: log_fd, and the calls of the loop (clock reads, naps, getrusage,
+   write on log_fd, exit, the heap's brk/munmap). sl_tile_main does it for
+   every tile it confines; a test or bench that confines a process as a
+   tile calls it to get the same list. */
+void sl_tile_keep_runtime(sl_tile_keep_t *k, int log_fd);
 typedef struct {
   /* init runs in the tile's process after fork and pinning, before the
      loop (still privileged: sockets, XSK bind). 0, or -1 with err. */

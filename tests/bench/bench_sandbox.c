@@ -2,9 +2,10 @@
    hot loops make no system call; the idle paths make three kinds, and each
    is timed here in a child process on one CPU, plain and then confined by
    sl_sandbox_enter (user nobody, no capability, namespaces, Landlock and a
-   seccomp allow-list the size and shape of the AF_XDP net tile's: the
-   runtime's calls, recvfrom pinned to its socket and MSG_DONTWAIT, ppoll,
-   getsockopt pinned to XDP_STATISTICS), alternately, per round:
+   seccomp allow-list of the AF_XDP net tile's shape: the runtime's own
+   (sl_tile_keep_runtime) and its provider's, recvfrom pinned to its socket
+   and MSG_DONTWAIT, ppoll, getsockopt pinned to XDP_STATISTICS, close),
+   alternately, per round:
      clock_nanosleep(0)        a nap (no argument pin: the kernel's seccomp
                                cache allows it without running the filter)
      ppoll(fd, 0 timeout)      the net tile's wait (no pin)
@@ -20,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,19 +28,13 @@
 
 #include "tests/bench/bench_stats.h"
 #include "tiles/sandbox.h"
+#include "tiles/tile.h"
 #include "util/time.h"
 
 #define ROUNDS_MAX 100
 #define CALLS 3
 
 static const char *const call_name[CALLS] = {"clock_nanosleep(0)", "ppoll(fd, 0)", "recvfrom(MSG_DONTWAIT)"};
-
-static void pin(int cpu) {
-  cpu_set_t s;
-  CPU_ZERO(&s);
-  CPU_SET(cpu, &s);
-  if (sched_setaffinity(0, sizeof s, &s)) perror("sched_setaffinity");
-}
 
 /* ns per call of each kind, n calls each, into out[CALLS]. */
 static void time_calls(int fd, long n, double *out) {
@@ -68,31 +62,24 @@ static int child(int sb, int fd, long n, int cpu, int wfd, uid_t uid, gid_t gid)
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
-    pin(cpu);
+    bench_pin(cpu);
     prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
     if (sb) {
-      const sl_sandbox_rule_t rules[] = {
-          SL_SB_ALLOW(clock_gettime),
-          SL_SB_ALLOW(gettimeofday),
-          SL_SB_ALLOW(clock_nanosleep),
-          SL_SB_ALLOW(nanosleep),
-          SL_SB_ALLOW(getrusage, SL_SB_EQ(0, RUSAGE_SELF)),
-          SL_SB_ALLOW(brk),
-          SL_SB_ALLOW(munmap),
-          SL_SB_ALLOW(restart_syscall),
-          SL_SB_ALLOW(exit_group),
-          SL_SB_ALLOW(exit),
-          SL_SB_ALLOW(write, SL_SB_EQ(0, wfd)),
+      /* The results pipe plays the log: the runtime keeps write on it. */
+      sl_tile_keep_t k;
+      memset(&k, 0, sizeof k);
+      sl_tile_keep_runtime(&k, wfd);
+      const sl_sandbox_rule_t prov[] = {
           SL_SB_ALLOW(recvfrom, SL_SB_EQ(0, fd), SL_SB_EQ(3, MSG_DONTWAIT)),
           SL_SB_ALLOW(ppoll),
           SL_SB_ALLOW(getsockopt, SL_SB_EQ(0, fd), SL_SB_EQ(1, SOL_XDP), SL_SB_EQ(2, XDP_STATISTICS)),
           SL_SB_ALLOW(close, SL_SB_EQ(0, fd)),
       };
-      int fds[] = {fd, wfd};
-      sl_sandbox_t p = {.tile = "bench", .uid = uid, .gid = gid, .fds = fds, .fd_cnt = 2,
+      sl_tile_keep_rules(&k, prov, sizeof prov / sizeof prov[0]);
+      sl_tile_keep_fds(&k, &fd, 1);
+      sl_sandbox_t p = {.tile = "bench", .uid = uid, .gid = gid, .fds = k.fds, .fd_cnt = k.fd_cnt,
                         .unshare = SL_SB_NS_ALL, .empty_root = 1, .max_fds = 64, .max_file_size = 0,
-                        .landlock = 1, .landlock_dir_fd = -1, .rules = rules,
-                        .rule_cnt = sizeof rules / sizeof rules[0]};
+                        .landlock = 1, .landlock_dir_fd = -1, .rules = k.rules, .rule_cnt = k.rule_cnt};
       sl_err_t err;
       if (sl_sandbox_enter(&p, &err)) {
         fprintf(stderr, "bench_sandbox: %s\n", err.msg);

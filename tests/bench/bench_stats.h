@@ -1,8 +1,11 @@
-/* tests/bench/bench_stats.h: the statistics every benchmark reports over
-   its interleaved rounds (median and 10th-90th percentile spread). */
+/* tests/bench/bench_stats.h: what the benchmarks share: the statistics
+   every one reports over its interleaved rounds (median and 10th-90th
+   percentile spread), and pinning a process to its CPU. */
 #ifndef SL_TESTS_BENCH_BENCH_STATS_H
 #define SL_TESTS_BENCH_BENCH_STATS_H
 
+#include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static int bench_cmp_dbl(const void *a, const void *b) {
@@ -15,6 +18,15 @@ static int bench_cmp_dbl(const void *a, const void *b) {
 static inline double bench_quant(double *v, int n, double q) {
   qsort(v, (size_t)n, sizeof *v, bench_cmp_dbl);
   return v[(int)(q * (n - 1) + 0.5)];
+}
+
+/* bench_pin pins the calling process to cpu; a failure is reported on
+   stderr and the bench goes on unpinned. */
+static inline void bench_pin(int cpu) {
+  cpu_set_t s;
+  CPU_ZERO(&s);
+  CPU_SET(cpu, &s);
+  if (sched_setaffinity(0, sizeof s, &s)) perror("sched_setaffinity");
 }
 
 #endif

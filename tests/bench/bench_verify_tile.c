@@ -42,13 +42,6 @@
 #include "tests/bench/bench_stats.h"
 #include "util/time.h"
 
-static void pin(int cpu) {
-  cpu_set_t s;
-  CPU_ZERO(&s);
-  CPU_SET(cpu, &s);
-  if (sched_setaffinity(0, sizeof s, &s)) perror("sched_setaffinity");
-}
-
 static void die(const char *what, const sl_err_t *err) {
   fprintf(stderr, "bench_verify_tile: %s: %s\n", what, err ? err->msg : "");
   exit(1);
@@ -57,7 +50,7 @@ static void die(const char *what, const sl_err_t *err) {
 /* Runs in a child pinned to cpu: verifies every signature of every packet
    and writes the elapsed ns to fd. */
 static void baseline(const sl_gen_pool_t *pool, uint64_t lo, uint64_t hi, int cpu, int fd) {
-  pin(cpu);
+  bench_pin(cpu);
   uint64_t bad = 0, sigs = 0;
   uint64_t t0 = sl_now_ns();
   for (uint64_t i = lo; i < hi; i++) {
@@ -122,7 +115,7 @@ static tile_res_t run_tile(const sl_gen_pool_t *pool, uint64_t lo, uint64_t hi, 
 
   pid_t v = fork();
   if (v == 0) {
-    pin(cpu);
+    bench_pin(cpu);
     sl_tile_t t;
     memset(&t, 0, sizeof t);
     t.ops = &sl_verify_tile_ops;
@@ -139,7 +132,7 @@ static tile_res_t run_tile(const sl_gen_pool_t *pool, uint64_t lo, uint64_t hi, 
     t.parent = parent;
     _exit(sl_tile_main(&t));
   }
-  pin(pcpu);
+  bench_pin(pcpu);
   sl_ring_prod_t prod;
   sl_ring_cons_t out;
   if (sl_ring_prod_init(&prod, &w, topo->net_ring[0][0], &err)) die("net ring", &err);

@@ -97,7 +97,7 @@ static void metric_fini(sl_tile_t *t) {
 static void metric_keep(sl_tile_t *t, sl_tile_keep_t *k) {
   metric_ctx_t *c = t->ctx;
   int lfd = c->srv.fd;
-  k->fds[k->fd_cnt++] = lfd;
+  sl_tile_keep_fds(k, &lfd, 1);
   k->fd_slack = SL_HTTP_CONN_MAX + 8;
   const sl_sandbox_rule_t rules[] = {
       SL_SB_ALLOW(accept4, SL_SB_EQ(0, lfd)),

@@ -207,7 +207,7 @@ static void net_fini(sl_tile_t *t) {
 /* The provider's descriptors and system calls: nothing else. */
 static void net_keep(sl_tile_t *t, sl_tile_keep_t *k) {
   net_ctx_t *c = t->ctx;
-  for (uint32_t i = 0; i < c->rx.fd_cnt && k->fd_cnt < SL_TILE_KEEP_MAX; i++) k->fds[k->fd_cnt++] = c->rx.fds[i];
+  sl_tile_keep_fds(k, c->rx.fds, c->rx.fd_cnt);
   sl_tile_keep_rules(k, c->rx.rules, c->rx.rule_cnt);
 }
 

@@ -179,8 +179,8 @@ static void sink_keep(sl_tile_t *t, sl_tile_keep_t *k) {
   sink_ctx_t *c = t->ctx;
   if (!c->capturing) return;
   int dir = c->pcap.dir_fd;
-  k->fds[k->fd_cnt++] = dir;
-  if (c->pcap.fd >= 0) k->fds[k->fd_cnt++] = c->pcap.fd;
+  const int fds[] = {dir, c->pcap.fd};
+  sl_tile_keep_fds(k, fds, c->pcap.fd >= 0 ? 2 : 1);
   k->dir_fd = dir;
   k->writes_files = 1;
   k->fd_slack = 4; /* the next capture file, and fdopendir's dup */

@@ -17,9 +17,10 @@
 /* Adaptive idling (tile.h says why it never spins). After
    SL_TILE_IDLE_POLLS empty polls in a row (a few hundred nanoseconds: work
    that is about to land is not slept past) the tile sleeps: in its own
-   wait op until its input signals, at most until the next housekeeping;
-   without one, in naps that sl_tile_nap_ns sizes, from SL_TILE_NAP_MIN_NS
-   to SL_TILE_NAP_MAX_NS. */
+   wait op until its input signals, at most until the next housekeeping,
+   where sl_tile_waits says so; otherwise (no wait op, or a flowing input
+   the kernel queues on its own) in naps that sl_tile_nap_ns sizes, from
+   SL_TILE_NAP_MIN_NS to SL_TILE_NAP_MAX_NS. */
 #define SL_TILE_IDLE_POLLS 16u
 
 static inline void cpu_relax(void) {
@@ -32,7 +33,7 @@ uint64_t sl_tile_nap_ns(uint64_t last_ns, uint64_t period_ns, uint64_t found, ui
   uint64_t ns;
   if (!found) {
     ns = last_ns < SL_TILE_NAP_MAX_NS / 2 ? last_ns * 2 : SL_TILE_NAP_MAX_NS;
-  } else if (found * SL_TILE_NAP_MIN_NS < period_ns) {
+  } else if (!sl_tile_flowing(period_ns, found)) {
     ns = SL_TILE_NAP_MIN_NS; /* sparse: the next frag is likely a single one, soon */
   } else {
     /* period_ns * (depth / 4) / found, without overflow: here found >=
@@ -44,6 +45,15 @@ uint64_t sl_tile_nap_ns(uint64_t last_ns, uint64_t period_ns, uint64_t found, ui
   if (ns < SL_TILE_NAP_MIN_NS) ns = SL_TILE_NAP_MIN_NS;
   if (ns > SL_TILE_NAP_MAX_NS) ns = SL_TILE_NAP_MAX_NS;
   return ns;
+}
+
+int sl_tile_flowing(uint64_t period_ns, uint64_t found) {
+  /* found * SL_TILE_NAP_MIN_NS >= period_ns, without overflow. */
+  return found && found >= period_ns / SL_TILE_NAP_MIN_NS + (period_ns % SL_TILE_NAP_MIN_NS != 0);
+}
+
+int sl_tile_waits(uint64_t nap_depth, uint64_t period_ns, uint64_t found) {
+  return !nap_depth || !sl_tile_flowing(period_ns, found);
 }
 
 int sl_tile_stop_requested(const sl_tile_t *t) {
@@ -219,11 +229,14 @@ int sl_tile_main(sl_tile_t *t) {
     } else {
       if (t->idle == SL_IDLE_SPIN || ++idle_polls < SL_TILE_IDLE_POLLS) {
         cpu_relax();
-      } else if (t->ops->wait) {
+      } else if (t->ops->wait && sl_tile_waits(t->nap_depth, after - nap_began, found)) {
         t->ops->wait(t, next_hk > after ? next_hk - after : 0);
         after = sl_now_ns();
+        nap_ns = SL_TILE_NAP_MIN_NS;
+        nap_began = after;
+        found = 0;
       } else {
-        nap_ns = sl_tile_nap_ns(nap_ns, after - nap_began, found, depth);
+        nap_ns = sl_tile_nap_ns(nap_ns, after - nap_began, found, t->ops->wait ? t->nap_depth : depth);
         nap_began = after;
         found = 0;
         struct timespec ts = {0, (long)nap_ns};

@@ -82,6 +82,8 @@ static const sl_net_rx_ops_t fake_ops = {
     .stop = fake_stop,
 };
 
+#define FAKE_NAP_DEPTH 48u /* what the fake says the kernel queues while the tile naps */
+
 static int fake_open(sl_net_rx_t *rx, void *arg, const sl_tile_t *t, const sl_net_pool_t *pool,
                      sl_err_t *err) {
   (void)t;
@@ -92,6 +94,7 @@ static int fake_open(sl_net_rx_t *rx, void *arg, const sl_tile_t *t, const sl_ne
   for (uint32_t i = 0; i < pool->frame_cnt; i++) f->free_[f->free_cnt++] = i;
   rx->ops = &fake_ops;
   rx->impl = f;
+  rx->nap_depth = FAKE_NAP_DEPTH;
   snprintf(rx->mode, sizeof rx->mode, "fake");
   return 0;
 }
@@ -147,6 +150,13 @@ static uint64_t frag_id(const sl_frag_meta_t *m) {
   memcpy(&id, f + fr.payload_off + 1, sizeof id);
   return id;
 }
+
+/* The runtime sizes the net tile's naps by what its provider says the
+   kernel queues on its own (tiles/tile.h, sl_tile_waits). */
+START_TEST(the_tile_naps_by_its_providers_depth) {
+  ck_assert_uint_eq(tile.nap_depth, FAKE_NAP_DEPTH);
+}
+END_TEST
 
 START_TEST(publishes_each_frame_in_place_with_its_sig) {
   fake.to_send = 10;
@@ -312,6 +322,7 @@ int main(void) {
   TCase *tc = tcase_create("fake provider");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, publishes_each_frame_in_place_with_its_sig);
+  tcase_add_test(tc, the_tile_naps_by_its_providers_depth);
   tcase_add_test(tc, without_consumer_progress_frames_return_when_their_slot_is_reused);
   tcase_add_test(tc, frames_return_once_the_verify_tile_is_done_with_them);
   tcase_add_test(tc, a_lying_progress_line_gives_no_frame_back_twice);

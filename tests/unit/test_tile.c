@@ -1,5 +1,6 @@
 /* Unit tests for the tile runtime's idle policy: how long a napping tile
-   ([layout] idle = "adaptive", no wait op) sleeps, sl_tile_nap_ns. */
+   ([layout] idle = "adaptive") sleeps, sl_tile_nap_ns, and whether a tile
+   with a wait op sleeps in it or naps, sl_tile_waits. */
 #include <check.h>
 #include <stdint.h>
 
@@ -60,6 +61,38 @@ START_TEST(the_nap_stays_within_its_bounds) {
 }
 END_TEST
 
+START_TEST(flowing_means_a_packet_per_shortest_nap_or_more) {
+  ck_assert(!sl_tile_flowing(10 * US, 0));
+  ck_assert(sl_tile_flowing(10 * US, 1));
+  ck_assert(!sl_tile_flowing(10 * US + 1, 1));
+  ck_assert(sl_tile_flowing(10 * US + 1, 2));
+  ck_assert(!sl_tile_flowing(170 * US, 16));
+  ck_assert(sl_tile_flowing(170 * US, 17));
+  ck_assert(!sl_tile_flowing(0, 0)); /* nothing is never flowing */
+  ck_assert(sl_tile_flowing(0, 1));
+  ck_assert(!sl_tile_flowing(UINT64_MAX, UINT64_MAX / SL_TILE_NAP_MIN_NS));
+  ck_assert(sl_tile_flowing(UINT64_MAX, UINT64_MAX / SL_TILE_NAP_MIN_NS + 1));
+}
+END_TEST
+
+/* The net tile over AF_XDP: 1000 packets in 500 us (2 M/s) nap, sized to
+   the RX ring (4096 slots: a quarter fills in 512 us, so the longest
+   nap); an idle or sparse queue waits in the kernel, as does a tile whose
+   provider cannot nap (io_uring: nap_depth 0) at any rate. */
+START_TEST(a_tile_with_a_wait_op_naps_only_while_its_input_flows) {
+  ck_assert(!sl_tile_waits(4096, 500 * US, 1000));
+  ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MIN_NS, 500 * US, 1000, 4096), SL_TILE_NAP_MAX_NS);
+  /* 64 slots at 2 M/s: a quarter in 8 us: the shortest nap. */
+  ck_assert(!sl_tile_waits(64, 500 * US, 1000));
+  ck_assert_uint_eq(sl_tile_nap_ns(SL_TILE_NAP_MIN_NS, 500 * US, 1000, 64), SL_TILE_NAP_MIN_NS);
+  ck_assert(sl_tile_waits(4096, 500 * US, 0));
+  ck_assert(sl_tile_waits(4096, 500 * US, 49));
+  ck_assert(!sl_tile_waits(4096, 500 * US, 50));
+  ck_assert(sl_tile_waits(0, 500 * US, 1000));
+  ck_assert(sl_tile_waits(0, 500 * US, 0));
+}
+END_TEST
+
 int main(void) {
   Suite *su = suite_create("tile");
   TCase *tc = tcase_create("nap");
@@ -68,6 +101,8 @@ int main(void) {
   tcase_add_test(tc, a_sparse_input_is_looked_at_soon);
   tcase_add_test(tc, a_ring_filling_fast_is_looked_at_sooner);
   tcase_add_test(tc, the_nap_stays_within_its_bounds);
+  tcase_add_test(tc, flowing_means_a_packet_per_shortest_nap_or_more);
+  tcase_add_test(tc, a_tile_with_a_wait_op_naps_only_while_its_input_flows);
   suite_add_tcase(su, tc);
   SRunner *sr = srunner_create(su);
   srunner_run_all(sr, CK_NORMAL);

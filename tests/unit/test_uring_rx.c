@@ -227,9 +227,11 @@ START_TEST(open_on_free_port_reports_io_uring_mode) {
   pool_t pl;
   pool_new(&pl, 256, 2048);
   sl_net_rx_t rx;
+  memset(&rx, 0xff, sizeof rx); /* open sets every field the tile reads */
   sl_net_uring_params_t p = params1(free_port(), 64);
   open_ok(&rx, &pl, &p);
   ck_assert_str_eq(rx.mode, "io_uring");
+  ck_assert_uint_eq(rx.nap_depth, 0); /* receive work runs in our own calls: never nap on it */
   ck_assert_uint_eq(rx.ops->rx_burst(&rx, NULL, 0), 0);
   rx.ops->stop(&rx);
   pool_del(&pl);

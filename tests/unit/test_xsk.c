@@ -145,6 +145,8 @@ START_TEST(fake_open_fills_the_fill_ring_and_keeps_the_rest_free) {
     ck_assert_uint_eq(seen[a / FRAME_SZ]++, 0);
   }
   ck_assert_str_eq(f.rx.mode, "xdp/none");
+  /* The kernel fills the RX ring while the tile naps: its 32 slots. */
+  ck_assert_uint_eq(f.rx.nap_depth, 32);
   fake_close(&f);
 }
 END_TEST

@@ -72,6 +72,7 @@ static int net_init(sl_tile_t *t, sl_err_t *err) {
   const sl_net_provider_t *prov = t->net_ctx;
   if (!prov) return sl_err_set(err, "no packet provider was handed to this net tile");
   if (prov->open(&c->rx, prov->arg, t, &pool, err)) return -1;
+  t->nap_depth = c->rx.nap_depth;
   sl_metrics_set_mode(sl_topo_metrics(t->wksp, topo, t->id), c->rx.mode);
   SL_INFO("receiving on %s via %s", t->cfg->net.interface, c->rx.mode);
   return 0;

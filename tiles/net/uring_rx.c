@@ -655,6 +655,7 @@ int sl_net_uring_rx_open(sl_net_rx_t *rx, sl_net_uring_prep_t *prep, sl_err_t *e
   }
   rx->ops = &uring_ops;
   rx->impl = u;
+  rx->nap_depth = 0; /* the receive work runs in our own calls: net_rx.h */
   snprintf(rx->mode, sizeof rx->mode, "io_uring");
   rx->fd_cnt = 0;
   rx->fds[rx->fd_cnt++] = u->ring.ring_fd;

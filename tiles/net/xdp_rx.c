@@ -210,6 +210,7 @@ int sl_net_xdp_rx_open(sl_net_rx_t *rx, sl_net_xdp_t *s, uint32_t tile_idx, cons
   rx->rule_cnt = sizeof rules / sizeof rules[0];
   memcpy(rx->rules, rules, sizeof rules);
   rx->impl = p;
+  rx->nap_depth = x->rx.size;
   snprintf(rx->mode, sizeof rx->mode, "xdp/%s", sl_net_xdp_mode(s));
   return 0;
 }

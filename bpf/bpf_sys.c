@@ -148,6 +148,8 @@ void sl_bpf_log_summary(const char *log, char *out, uint32_t out_sz) {
   out[best_n] = 0;
 }
 
+#define SL_BPF_LOAD_TRIES 5
+
 int sl_bpf_prog_load(uint32_t prog_type, uint32_t expected_attach_type, const struct bpf_insn *insns,
                      uint32_t insn_cnt, const char *name, char *log, uint32_t log_sz,
                      uint32_t log_level, sl_err_t *err) {
@@ -166,7 +168,15 @@ int sl_bpf_prog_load(uint32_t prog_type, uint32_t expected_attach_type, const st
     a.log_size = log_sz;
     a.log_level = log_level;
   }
-  long fd = sys_bpf(BPF_PROG_LOAD, &a);
+  /* The verifier gives up with EAGAIN when a signal is pending while it
+     works (a child's SIGCHLD, say): the load itself was fine, so try
+     again, a bounded number of times (libbpf does the same). */
+  long fd;
+  int tries = 0;
+  do {
+    if (log && log_sz) log[0] = 0;
+    fd = sys_bpf(BPF_PROG_LOAD, &a);
+  } while (fd < 0 && errno == EAGAIN && ++tries < SL_BPF_LOAD_TRIES);
   if (fd >= 0) return (int)fd;
 
   int e = errno;

@@ -44,7 +44,8 @@ int sl_bpf_map_delete(int map_fd, const void *key, sl_err_t *err);
    ENOSPC even for a valid program: size it generously.
    Returns the program fd (close-on-exec), or -1; a verifier rejection
    (EACCES, EINVAL with a non-empty log) is reported as "verifier rejected
-   the program: <last meaningful log line>". */
+   the program: <last meaningful log line>". EAGAIN (the verifier stopped
+   for a pending signal) is retried, up to 5 loads in all. */
 int sl_bpf_prog_load(uint32_t prog_type, uint32_t expected_attach_type, const struct bpf_insn *insns,
                      uint32_t insn_cnt, const char *name, char *log, uint32_t log_sz,
                      uint32_t log_level, sl_err_t *err);

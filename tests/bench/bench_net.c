@@ -55,7 +55,12 @@
    NAPI waiting (a 256-frame queue lasts 0.4 ms at 600 kpkt/s) and swung
    fourfold between rounds. Each round measures every receiver in turn
    (the order rotates), ratios are taken within a round, and the median
-   over --rounds is reported with its range. Then, at 80% of the tile's
+   over --rounds is reported with its range. A probe during which the
+   hypervisor stole more than 2% of either CPU (/proc/stat's steal) is run
+   again, up to 4 times (the least stolen is kept, and counted): the bench
+   measures the receivers, not the host's other tenants (seen here: rounds
+   with 22-41% stolen, where recvmmsg took a tenth of its usual rate and
+   the ratios swung 0.09-18x). Then, at 80% of the tile's
    median capacity, --paced-rounds runs of the tile and the bare loop (and
    of io_uring and recvmmsg at 80% of recvmmsg's): loss (more than
    --loss-max, default 0, is marked FAIL), and the CPU the receive path
@@ -1217,6 +1222,47 @@ static probe_t probe(rxr_t *x, const src_t *src, double rate, double secs) {
   return p;
 }
 
+/* The most of a probe's time the hypervisor may steal from either CPU for
+   the probe to stand: a receiver measured while the host runs another
+   tenant on its vCPU measures the host (seen here: 22-41% of the
+   receivers' CPU stolen for minutes, recvmmsg's capacity a tenth of its
+   usual). /proc/stat counts steal in clock ticks, so one tick is always
+   allowed (4% of a 250 ms probe). */
+#define STEAL_MAX 0.02
+#define STEAL_TRIES 4 /* probes at one offer before the least stolen one is kept */
+
+static struct {
+  uint64_t probes, retried, kept_stolen; /* for the report */
+} steal_stats;
+
+static double steal_of(const probe_t *p) { return p->steal_rx > p->steal_tx ? p->steal_rx : p->steal_tx; }
+
+static int steal_ok(const probe_t *p, double secs) {
+  long hz = sysconf(_SC_CLK_TCK);
+  double tick = hz > 0 ? 1.0 / (double)hz : 0.01;
+  double allowed = STEAL_MAX > tick / secs ? STEAL_MAX : tick / secs;
+  return steal_of(p) <= allowed + 1e-9;
+}
+
+/* probe, again while the hypervisor stole more than STEAL_MAX of a CPU
+   (at most STEAL_TRIES probes; the least stolen one is kept and counted).
+   Every receiver is measured under the same rule. */
+static probe_t probe_steady(rxr_t *x, const src_t *src, double rate, double secs) {
+  probe_t best;
+  for (int i = 0; i < STEAL_TRIES; i++) {
+    probe_t p = probe(x, src, rate, secs);
+    steal_stats.probes++;
+    if (i == 0 || steal_of(&p) < steal_of(&best)) best = p;
+    if (steal_ok(&p, secs)) return p;
+    if (opt.verbose)
+      printf("    (offer %.0f pkt/s: %.1f%% of a CPU stolen, %s)\n", rate, 100 * steal_of(&p),
+             i + 1 < STEAL_TRIES ? "again" : "the least stolen kept");
+    if (i + 1 < STEAL_TRIES) steal_stats.retried++;
+  }
+  steal_stats.kept_stolen++;
+  return best;
+}
+
 static void print_probe(const char *name, const probe_t *p) {
   char drain[32] = "";
   if (p->drain_ns > 0) snprintf(drain, sizeof drain, "; drain %4.0f", p->drain_ns);
@@ -1241,7 +1287,7 @@ static double capacity(rxr_t *x, const src_t *src, double start, probe_t *best, 
   *source_bound = 0;
   memset(best, 0, sizeof *best);
   for (int i = 0; i < CLIMB_MAX; i++, r *= 1.5) {
-    probe_t p = probe(x, src, r, opt.probe_secs);
+    probe_t p = probe_steady(x, src, r, opt.probe_secs);
     if (opt.verbose) print_probe(rx_name[x->kind], &p);
     double got = probe_rx_pps(&p);
     if (got > top) {
@@ -1326,7 +1372,7 @@ static void paced_pair(size_res_t *s, const src_t *src, int a, int b, double rat
       int kind = k ? b : a;
       rxr_t x;
       rx_begin(&x, kind, src->len_min, src->len_max);
-      out[r][k] = probe(&x, src, rate, opt.paced_secs);
+      out[r][k] = probe_steady(&x, src, rate, opt.paced_secs);
       rx_end(&x);
     }
   (void)s;
@@ -1517,6 +1563,10 @@ int main(int argc, char **argv) {
   }
 
   if (opt.only < 0) {
+    printf("\nprobes: %llu, %llu of them run again because the hypervisor stole more than %.0f%% of a CPU meanwhile,\n"
+           "%llu offers kept with more stolen after %d tries (their rounds measure the host too)\n",
+           (unsigned long long)steal_stats.probes, (unsigned long long)steal_stats.retried, 100 * STEAL_MAX,
+           (unsigned long long)steal_stats.kept_stolen, STEAL_TRIES);
     printf("\nRESULT bench=net napi_cpu=%s", opt.napi_on_rx ? "rx" : "tx");
     for (uint32_t k = 0; k < opt.size_cnt; k++) {
       const size_res_t *s = &sr[k];
@@ -1534,6 +1584,8 @@ int main(int argc, char **argv) {
              z, s->cpu_xdp, z, s->cpu_uring, z, clean, opt.paced_rounds, z, fclean[0], opt.paced_rounds, z, fclean[1],
              opt.paced_rounds);
     }
+    printf(" probes=%llu retried_for_steal=%llu kept_stolen=%llu", (unsigned long long)steal_stats.probes,
+           (unsigned long long)steal_stats.retried, (unsigned long long)steal_stats.kept_stolen);
     printf(" seconds=%.0f\n", (double)(sl_now_ns() - t_start) / 1e9);
   }
   for (uint32_t k = 0; k < opt.size_cnt; k++) sl_gen_pool_delete(&pool[k]);

@@ -184,9 +184,10 @@ int sl_tile_flowing(uint64_t period_ns, uint64_t found);
    flowing input naps: woken by the kernel, the tile would run after every
    batch of receive work (a NAPI poll) and take a few packets each time;
    after a nap it takes what the kernel queued meanwhile in one go.
-   Measured (bench_net, net tile, 1.6 M pkt/s, 200 B, 2 s, four probes
-   each): the net tile's own CPU per packet 84-95 ns waking, 53-67 napping,
-   the NAPI thread's unchanged (408-463 against 412-449). Pure. */
+   Measured (bench_net, net tile, 1.6 M pkt/s, 200 B, 2 s probes, builds
+   alternating, four probes each): the net tile's own CPU per packet 89-95
+   ns waking, 62-78 napping, the NAPI thread's and the loss unchanged
+   within their spread. Pure. */
 int sl_tile_waits(uint64_t nap_depth, uint64_t period_ns, uint64_t found);
 
 /* sl_tile_main runs the tile's whole life in the calling process and

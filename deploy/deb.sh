@@ -52,5 +52,9 @@ deb=$out/sluice_${debver}_$arch.deb
 dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" > /dev/null
 echo "built $deb"
 echo "lintian:"
-lintian --fail-on error --display-info "$deb" | sed 's/^/  /'
+# lintian leaves a scratch file (mldbm-elf-*) in TMPDIR: give it one of its
+# own, removed whatever happens.
+lint_tmp=$(mktemp -d)
+trap 'rm -rf "$lint_tmp"' EXIT
+TMPDIR=$lint_tmp lintian --fail-on error --display-info "$deb" | sed 's/^/  /'
 echo "lintian: no error"

@@ -75,7 +75,13 @@
    the hypervisor stole from each CPU meanwhile (/proc/stat): a receivers'
    vCPU stolen for longer than the veth queue lasts (1.3 ms at 200 k pkt/s)
    loses frames whatever receives them (measured here: 0.25-2.0% lost at
-   200 k pkt/s by either receiver, with 0.3-3.5% of the CPU stolen).
+   200 k pkt/s by either receiver, with 0.3-3.5% of the CPU stolen). And
+   before the first round and after the last, 3 s of the receivers' CPU
+   with nothing of ours on it: a spinner below every task counts the gaps
+   in which the CPU ran something else or nothing at all (seen here, on
+   an idle machine: 2-5 gaps of 200 us or more per second, the longest
+   3-13 ms; a program of the VM's own agent ran up to 6 ms at a time on
+   that CPU, the rest was no task's: the hypervisor's).
 
    Output: a table per payload size, the ratios, the paced rounds, one
    RESULT line. Every wait is bounded. Needs root (skipped, exit 0,
@@ -153,6 +159,7 @@
 #define SRC_CALL_MAX 1024u        /* frames per BPF_PROG_TEST_RUN call */
 #define CLIMB_MAX 12   /* offers per capacity search */
 #define RISE_MIN 1.03  /* the climb goes on while the received rate rises this much */
+#define GAP_SECS 3.0     /* the gap probe of the receivers' CPU, before and after the rounds */
 #define FLOOR_SHARE 0.1 /* the light load: the loss any receiver sees there is the machine's, not its own */
 
 enum { RX_MMSG = 0, RX_BARE = 1, RX_LIBXDP = 2, RX_TILE = 3, RX_URING = 4, RX_TILE_SB = 5, RX_CNT = 6 };
@@ -724,6 +731,60 @@ static pid_t fork_or_die(void) {
   if (p < 0) die("fork: %s", strerror(errno));
   if (p) kid_add(p);
   return p;
+}
+
+/* ---- the receivers' CPU itself ---- */
+
+/* How often the receivers' CPU is taken away from whatever runs there: a
+   child at SCHED_IDLE (below every task) spins on the clock on cpu for
+   secs with no receiver running, and counts the gaps between two reads.
+   A gap is time the CPU ran something else (a kernel thread, another
+   program) or did not run at all (the hypervisor's); at the offered rate,
+   a gap longer than the veth's 256-frame queue lasts (183 us at 1.4 M
+   pkt/s) loses frames whatever the receiver. */
+typedef struct {
+  uint64_t over200us, over1ms; /* gaps of at least 200 us, of at least 1 ms */
+  double gap_ms;               /* time in gaps of at least 50 us */
+  double max_ms;               /* the longest */
+  double secs;
+} gaps_t;
+
+static gaps_t cpu_gaps(int cpu, double secs) {
+  gaps_t *g = mmap(NULL, sizeof *g, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (g == MAP_FAILED) die("mmap: %s", strerror(errno));
+  memset(g, 0, sizeof *g);
+  pid_t pid = fork_or_die();
+  if (pid == 0) {
+    pin(cpu);
+    struct sched_param sp = {.sched_priority = 0};
+    if (sched_setscheduler(0, SCHED_IDLE, &sp)) _exit(1);
+    uint64_t t0 = sl_now_ns(), end = t0 + (uint64_t)(secs * 1e9), prev = t0, max = 0, in_gaps = 0;
+    while (prev < end) {
+      uint64_t t = sl_now_ns(), d = t - prev;
+      if (d >= 50000) {
+        in_gaps += d;
+        if (d > max) max = d;
+        if (d >= 200000) g->over200us++;
+        if (d >= 1000000) g->over1ms++;
+      }
+      prev = t;
+    }
+    g->gap_ms = (double)in_gaps / 1e6;
+    g->max_ms = (double)max / 1e6;
+    g->secs = (double)(prev - t0) / 1e9;
+    _exit(0);
+  }
+  int st = reap(pid, (uint64_t)(secs * 1e9) + STOP_NS);
+  if (!WIFEXITED(st) || WEXITSTATUS(st)) die("the gap probe on CPU %d failed (SCHED_IDLE refused?)", cpu);
+  gaps_t r = *g;
+  munmap(g, sizeof *g);
+  return r;
+}
+
+static void print_gaps(const char *when, const gaps_t *g) {
+  printf("  receivers' CPU %s, %.0f s with nothing of ours on it: %.1f gaps of 200 us or more per second (%.1f of\n"
+         "  1 ms or more), %.1f ms per second in gaps of 50 us or more, the longest %.2f ms\n",
+         when, g->secs, (double)g->over200us / g->secs, (double)g->over1ms / g->secs, g->gap_ms / g->secs, g->max_ms);
 }
 
 /* ---- the net tile (AF_XDP or io_uring provider) and its drain tile ---- */
@@ -1527,6 +1588,13 @@ int main(int argc, char **argv) {
          "  (and the tiles' drain tile's, apart)\n",
          opt.probe_secs * 1e3);
 
+  gaps_t gaps[2];
+  memset(gaps, 0, sizeof gaps);
+  if (opt.only < 0) {
+    gaps[0] = cpu_gaps(opt.rx_cpu, GAP_SECS);
+    print_gaps("before", &gaps[0]);
+  }
+
   static size_res_t sr[MAX_SIZES];
   double guess[RX_CNT];
   for (int j = 0; j < RX_CNT; j++) guess[j] = 200000;
@@ -1563,6 +1631,9 @@ int main(int argc, char **argv) {
   }
 
   if (opt.only < 0) {
+    gaps[1] = cpu_gaps(opt.rx_cpu, GAP_SECS);
+    printf("\n");
+    print_gaps("after", &gaps[1]);
     printf("\nprobes: %llu, %llu of them run again because the hypervisor stole more than %.0f%% of a CPU meanwhile,\n"
            "%llu offers kept with more stolen after %d tries (their rounds measure the host too)\n",
            (unsigned long long)steal_stats.probes, (unsigned long long)steal_stats.retried, 100 * STEAL_MAX,
@@ -1584,6 +1655,9 @@ int main(int argc, char **argv) {
              z, s->cpu_xdp, z, s->cpu_uring, z, clean, opt.paced_rounds, z, fclean[0], opt.paced_rounds, z, fclean[1],
              opt.paced_rounds);
     }
+    for (int k = 0; k < 2; k++)
+      printf(" cpu_gaps_200us_per_s_%s=%.1f cpu_gap_ms_per_s_%s=%.1f", k ? "after" : "before",
+             (double)gaps[k].over200us / gaps[k].secs, k ? "after" : "before", gaps[k].gap_ms / gaps[k].secs);
     printf(" probes=%llu retried_for_steal=%llu kept_stolen=%llu", (unsigned long long)steal_stats.probes,
            (unsigned long long)steal_stats.retried, (unsigned long long)steal_stats.kept_stolen);
     printf(" seconds=%.0f\n", (double)(sl_now_ns() - t_start) / 1e9);

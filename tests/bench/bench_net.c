@@ -79,8 +79,8 @@
    before the first round and after the last, 3 s of the receivers' CPU
    with nothing of ours on it: a spinner below every task counts the gaps
    in which the CPU ran something else or nothing at all (seen here, on
-   an idle machine: 2-5 gaps of 200 us or more per second, the longest
-   3-13 ms; a program of the VM's own agent ran up to 6 ms at a time on
+   an idle machine: 0-9 gaps of 200 us or more per second, the longest
+   0.1-13 ms; a program of the VM's own agent ran up to 6 ms at a time on
    that CPU, the rest was no task's: the hypervisor's).
 
    Output: a table per payload size, the ratios, the paced rounds, one

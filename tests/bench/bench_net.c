@@ -81,7 +81,8 @@
    in which the CPU ran something else or nothing at all (seen here, on
    an idle machine: 0-9 gaps of 200 us or more per second, the longest
    0.1-13 ms; a program of the VM's own agent ran up to 6 ms at a time on
-   that CPU, the rest was no task's: the hypervisor's).
+   that CPU, the rest was no task's: interrupts, or most likely the
+   hypervisor's).
 
    Output: a table per payload size, the ratios, the paced rounds, one
    RESULT line. Every wait is bounded. Needs root (skipped, exit 0,

@@ -56,6 +56,10 @@ int sl_tile_waits(uint64_t nap_depth, uint64_t period_ns, uint64_t found) {
   return !nap_depth || !sl_tile_flowing(period_ns, found);
 }
 
+int sl_tile_yields(int idle, uint64_t busy_ns) {
+  return idle != SL_IDLE_SPIN && busy_ns > SL_TILE_RUN_MAX_NS;
+}
+
 int sl_tile_stop_requested(const sl_tile_t *t) {
   return __atomic_load_n(&t->topo->stop, __ATOMIC_ACQUIRE) != 0;
 }
@@ -102,6 +106,7 @@ void sl_tile_keep_runtime(sl_tile_keep_t *k, int log_fd) {
       SL_SB_ALLOW(gettimeofday),    /* sl_log's timestamp, idem */
       SL_SB_ALLOW(clock_nanosleep), /* the adaptive naps */
       SL_SB_ALLOW(nanosleep),
+      SL_SB_ALLOW(sched_yield),     /* a long run of work offers the CPU (SL_TILE_RUN_MAX_NS) */
       SL_SB_ALLOW(getrusage, SL_SB_EQ(0, RUSAGE_SELF)),
       SL_SB_ALLOW(brk),    /* fini's frees may trim the heap */
       SL_SB_ALLOW(munmap), /* ... and unmap large blocks and a provider's rings */
@@ -206,6 +211,7 @@ int sl_tile_main(sl_tile_t *t) {
   uint64_t now = sl_now_ns();
   uint64_t nap_began = now;
   uint64_t next_hk = now;
+  uint64_t busy_since = 0; /* when the current run of polls that all found work began; 0: none */
   for (;;) {
     if (now >= next_hk) {
       housekeep(t, m, now);
@@ -226,7 +232,16 @@ int sl_tile_main(sl_tile_t *t) {
       sl_metrics_add(m, SL_M_BUSY_NS, after - now);
       idle_polls = 0;
       found += did;
+      if (!busy_since) busy_since = now;
+      if (sl_tile_yields(t->idle, after - busy_since)) {
+        sched_yield(); /* tile.h: SL_TILE_RUN_MAX_NS */
+        uint64_t back = sl_now_ns();
+        sl_metrics_add(m, SL_M_IDLE_NS, back - after);
+        after = back;
+        busy_since = 0;
+      }
     } else {
+      busy_since = 0;
       if (t->idle == SL_IDLE_SPIN || ++idle_polls < SL_TILE_IDLE_POLLS) {
         cpu_relax();
       } else if (t->ops->wait && sl_tile_waits(t->nap_depth, after - nap_began, found)) {

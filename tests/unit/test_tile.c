@@ -93,6 +93,18 @@ START_TEST(a_tile_with_a_wait_op_naps_only_while_its_input_flows) {
 }
 END_TEST
 
+/* Adaptive tiles offer their CPU after SL_TILE_RUN_MAX_NS of work in a
+   row; spinning ones (dedicated cores) never do. */
+START_TEST(a_long_run_of_work_yields_only_when_adaptive) {
+  ck_assert(!sl_tile_yields(SL_IDLE_ADAPTIVE, 0));
+  ck_assert(!sl_tile_yields(SL_IDLE_ADAPTIVE, SL_TILE_RUN_MAX_NS));
+  ck_assert(sl_tile_yields(SL_IDLE_ADAPTIVE, SL_TILE_RUN_MAX_NS + 1));
+  ck_assert(sl_tile_yields(SL_IDLE_ADAPTIVE, UINT64_MAX));
+  ck_assert(!sl_tile_yields(SL_IDLE_SPIN, SL_TILE_RUN_MAX_NS + 1));
+  ck_assert(!sl_tile_yields(SL_IDLE_SPIN, UINT64_MAX));
+}
+END_TEST
+
 int main(void) {
   Suite *su = suite_create("tile");
   TCase *tc = tcase_create("nap");
@@ -103,6 +115,7 @@ int main(void) {
   tcase_add_test(tc, the_nap_stays_within_its_bounds);
   tcase_add_test(tc, flowing_means_a_packet_per_shortest_nap_or_more);
   tcase_add_test(tc, a_tile_with_a_wait_op_naps_only_while_its_input_flows);
+  tcase_add_test(tc, a_long_run_of_work_yields_only_when_adaptive);
   suite_add_tcase(su, tc);
   SRunner *sr = srunner_create(su);
   srunner_run_all(sr, CK_NORMAL);
